@@ -1,0 +1,100 @@
+"""Headless runs: ``python -m collapse run --synthetic-fraction 1 ...``.
+
+Every knob of :class:`~collapse.scenario.Scenario` has a flag with the same
+name (dashes for underscores). Bad input exits with status 2 and one line
+naming the flag and its allowed range.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .loop import run
+from .scenario import KNOBS, Scenario, ScenarioError, format_value, parse_value
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line, not usage plus message."""
+
+    def error(self, message: str):  # noqa: D102 - argparse API
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _knob_type(name: str):
+    def convert(text: str):
+        try:
+            return parse_value(name, text)
+        except ScenarioError as err:
+            # argparse reports ArgumentTypeError with the flag's name in front
+            raise argparse.ArgumentTypeError(str(err).removeprefix(name + " ")) from None
+
+    convert.__name__ = name
+    return convert
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m collapse",
+        description="Model Collapse Lab: retrain a model on its own output and measure what it forgets.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run_parser = commands.add_parser(
+        "run",
+        help="run one scenario and write the tidy results (one row per generation and replicate)",
+        description="Run one scenario. Generation 0 is the real world; generation n is the model "
+        "after n rounds of refitting.",
+    )
+    defaults = Scenario()
+    for knob in KNOBS.values():
+        default = format_value(getattr(defaults, knob.name))
+        extra = {"nargs": "+"} if knob.kind is tuple else {}
+        run_parser.add_argument(
+            knob.flag,
+            dest=knob.name,
+            type=_knob_type(knob.name),
+            default=None,
+            metavar=knob.name.upper(),
+            help=f"{knob.help} Allowed: {knob.allowed()}. Default: {default}.",
+            **extra,
+        )
+    run_parser.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
+    run_parser.add_argument("--output", "-o", default="-", help="file to write (default: standard output)")
+    return parser
+
+
+def scenario_from_args(args: argparse.Namespace) -> Scenario:
+    """The scenario the parsed flags describe (unset flags keep their defaults)."""
+    values = {}
+    for name in KNOBS:
+        value = getattr(args, name)
+        if value is None:
+            continue
+        if KNOBS[name].kind is tuple:  # nargs="+" gives a list of tuples
+            value = tuple(x for part in value for x in part)
+        values[name] = value
+    return Scenario(**values)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        scenario = scenario_from_args(args)
+    except ScenarioError as err:
+        parser.exit(2, f"{parser.prog}: error: {err}\n")
+    results = run(scenario)
+    if args.format == "json":
+        text = json.dumps({"scenario": scenario.to_dict(), "rows": results.to_dict(orient="records")})
+    else:
+        text = results.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        try:
+            with open(args.output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as err:
+            parser.exit(2, f"{parser.prog}: error: cannot write --output {args.output}: {err.strerror}\n")
+    return 0

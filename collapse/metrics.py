@@ -1,0 +1,116 @@
+"""What each generation has lost: spread, tails and distance to the real world.
+
+All metrics are computed exactly from the fitted model's parameters, not
+estimated from samples, so they carry no extra Monte Carlo noise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr
+
+from .worlds import World1D
+
+#: Standard-normal grid for Wasserstein quadrature: W1 = int |Q_model - Q_world| du
+#: with u = Phi(z), so the tails are resolved as finely as the centre.
+_Z = np.linspace(-8.0, 8.0, 641)
+_WEIGHTS = np.exp(-0.5 * _Z**2) / np.sqrt(2 * np.pi) * (_Z[1] - _Z[0])
+_WEIGHTS[[0, -1]] *= 0.5  # trapezoid rule
+_ROWS_PER_CHUNK = 256
+
+
+def tail_column(k: float) -> str:
+    """Column name for a tail threshold, with the number as typed: 2 -> tail_mass_2."""
+    text = f"{k:g}"
+    return f"tail_mass_{text}"
+
+
+def gaussian_tail_mass(mean, sd, world: World1D, k: float):
+    """Probability under N(mean, sd^2) of landing more than k world-sd from the world's mean."""
+    low, high = world.mean - k * world.std, world.mean + k * world.std
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mass = ndtr((low - mean) / sd) + ndtr((mean - high) / sd)
+    # a model with zero spread puts all its mass on its mean
+    return np.where(sd > 0, mass, (mean < low) | (mean > high)).astype(float)
+
+
+def wasserstein_to_world(mean, sd, world: World1D) -> np.ndarray:
+    """Wasserstein-1 distance from N(mean, sd^2) to the real world.
+
+    Exact (folded-normal mean) for the Gaussian world; otherwise quadrature of
+    ``|mean + sd z - Q_world(Phi(z))|`` against the normal density (error about
+    1e-4 for the built-in worlds; it shrinks with the square of the grid step).
+    """
+    mean, sd = np.broadcast_arrays(np.asarray(mean, float), np.asarray(sd, float))
+    if world.is_gaussian:
+        a = mean - world.mean
+        b = np.abs(sd - world.std)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            folded = b * np.sqrt(2 / np.pi) * np.exp(-0.5 * (a / b) ** 2) + a * (1 - 2 * ndtr(-a / b))
+        return np.where(b > 0, folded, np.abs(a))
+    world_quantiles = _world_quantiles(world)
+    flat_mean, flat_sd = mean.ravel(), sd.ravel()
+    out = np.empty(flat_mean.shape)
+    # small chunks computed in place stay in cache: ~4x faster than one big array
+    buffer = np.empty((_ROWS_PER_CHUNK, _Z.size))
+    for start in range(0, flat_mean.size, _ROWS_PER_CHUNK):
+        part = slice(start, start + _ROWS_PER_CHUNK)
+        gap = buffer[: flat_mean[part].size]
+        np.multiply(flat_sd[part, None], _Z, out=gap)
+        gap += flat_mean[part, None]
+        gap -= world_quantiles
+        np.abs(gap, out=gap)
+        out[part] = gap @ _WEIGHTS
+    return out.reshape(mean.shape)
+
+
+_QUANTILE_CACHE: dict[tuple, np.ndarray] = {}
+
+
+def _world_quantiles(world: World1D) -> np.ndarray:
+    key = (type(world).__name__, getattr(world, "tail_index", None))
+    if key not in _QUANTILE_CACHE:
+        # lower half by ppf, upper half by isf: both stay accurate deep in the tails
+        lower = np.asarray(world.ppf(ndtr(_Z[_Z <= 0])), dtype=float)
+        upper = np.asarray(world.isf(ndtr(-_Z[_Z > 0])), dtype=float)
+        _QUANTILE_CACHE[key] = np.concatenate([lower, upper])
+    return _QUANTILE_CACHE[key]
+
+
+def metrics_frame(means: np.ndarray, variances: np.ndarray, world: World1D, thresholds) -> pd.DataFrame:
+    """The tidy results table from fitted parameters of shape (G + 1, R).
+
+    Row 0 of the inputs is the real world; its metrics are the world's own
+    (its exact tail mass, distance 0), the reference every chart draws.
+    """
+    n_gen, n_rep = means.shape
+    sd = np.sqrt(variances)
+    columns = {
+        "generation": np.repeat(np.arange(n_gen), n_rep),
+        "replicate": np.tile(np.arange(n_rep), n_gen),
+        "mean": means.ravel(),
+        "std": sd.ravel(),
+    }
+    for k in thresholds:
+        mass = gaussian_tail_mass(means, sd, world, k)
+        mass[0] = world.tail_mass(k)
+        columns[tail_column(k)] = mass.ravel()
+    distance = np.zeros_like(means)
+    distance[1:] = wasserstein_to_world(means[1:], sd[1:], world)
+    columns["distance"] = distance.ravel()
+    return pd.DataFrame(columns)
+
+
+def summarize(results: pd.DataFrame, low: float = 0.1, high: float = 0.9) -> pd.DataFrame:
+    """Median and 10-90 % band of every metric, per generation.
+
+    Returns a frame indexed by generation with a column MultiIndex
+    (metric, statistic) where statistic is ``median``, ``low`` or ``high``.
+    """
+    grouped = results.drop(columns="replicate").groupby("generation")
+    summary = pd.concat(
+        {"median": grouped.median(), "low": grouped.quantile(low), "high": grouped.quantile(high)},
+        axis=1,
+    )
+    return summary.swaplevel(axis=1).sort_index(axis=1)

@@ -1,0 +1,325 @@
+"""Every knob of a simulation, validated once, with one name everywhere.
+
+A :class:`Scenario` is a frozen dataclass. The same knob name is used for the
+dataclass field, the CLI flag (``--synthetic-fraction``), the URL query
+parameter and the widget key (``synthetic_fraction``). The table
+:data:`KNOBS` is the single source of truth for types, ranges, defaults and the
+plain-words help text that the CLI, the pages and the error messages share.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+WORLDS_1D = ("gaussian", "heavy_tailed", "bimodal")
+MODELS_1D = ("gaussian_mle", "gaussian_unbiased")
+MODES = ("replace", "accumulate")
+
+#: Largest table a run may produce: one row per (generation, replicate).
+MAX_ROWS = 1_000_000
+#: A run may cost at most this many seconds of computing on a 2-core machine.
+BUDGET_SECONDS = 2.0
+
+
+class ScenarioError(ValueError):
+    """A knob has a value outside its allowed range; the message names the knob."""
+
+
+@dataclass(frozen=True)
+class Knob:
+    """Metadata for one knob: how to parse, check and explain it."""
+
+    name: str
+    kind: type  # int, float, str or tuple (tuple of floats)
+    help: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False  # True: the value must be strictly greater than `low`
+    choices: tuple[str, ...] = ()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    def allowed(self) -> str:
+        """The allowed values, in words, for error messages and help."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        low = _fmt(self.low)
+        high = _fmt(self.high)
+        what = {int: "a whole number", float: "a number", tuple: "numbers"}[self.kind]
+        if self.low_open:
+            return f"{what} greater than {low} and at most {high}"
+        return f"{what} from {low} to {high}"
+
+    def check(self, value: Any) -> Any:
+        """Return ``value`` converted to this knob's type, or raise ScenarioError."""
+        if self.kind is tuple:
+            if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+                value = (value,)
+            items = tuple(value)
+            if not 1 <= len(items) <= 5:
+                raise ScenarioError(f"{self.name} must hold 1 to 5 values, got {len(items)}")
+            checked = tuple(sorted(set(self._check_number(v, float) for v in items)))
+            return checked
+        if self.kind is str:
+            if not isinstance(value, str) or value not in self.choices:
+                raise ScenarioError(f"{self.name} must be {self.allowed()}; got {value!r}")
+            return value
+        return self._check_number(value, self.kind)
+
+    def _check_number(self, value: Any, kind: type) -> int | float:
+        bad = ScenarioError(f"{self.name} must be {self.allowed()}; got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            # numpy scalars are accepted through their Python equivalents
+            if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+                value = value.item()
+            else:
+                raise bad
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad
+        if kind is int:
+            if isinstance(value, float):
+                if not value.is_integer():
+                    raise bad
+                value = int(value)
+        else:
+            value = float(value)
+        if not math.isfinite(value):
+            raise bad
+        too_low = value <= self.low if self.low_open else value < self.low
+        if too_low or value > self.high:
+            raise bad
+        return value
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "?"
+    if float(x).is_integer() and abs(x) >= 1:
+        return f"{int(x):,}"
+    return f"{x:g}"
+
+
+_KNOB_LIST = [
+    Knob("world", str, "The real world the data come from: a bell curve (gaussian), "
+         "a Student-t with rare extreme values (heavy_tailed) or two humps (bimodal); "
+         "each has mean 0 and standard deviation 1.", choices=WORLDS_1D),
+    Knob("model", str, "How each generation is fitted: a bell curve by maximum likelihood "
+         "(gaussian_mle, variance divides by M) or with the unbiased variance "
+         "(gaussian_unbiased, divides by M-1).", choices=MODELS_1D),
+    Knob("synthetic_fraction", float, "Share of each generation's training data that the "
+         "previous model wrote (0 = all fresh real data, 1 = only its own output).",
+         low=0.0, high=1.0),
+    Knob("generations", int, "How many times the model is retrained on data that "
+         "includes its own output.", low=1, high=10_000),
+    Knob("sample_size", int, "Training examples per generation (M).", low=2, high=10**9),
+    Knob("replicates", int, "Independent repeats of the whole experiment, to show the "
+         "spread of outcomes.", low=1, high=10_000),
+    Knob("mode", str, "replace: each generation trains only on its new data; "
+         "accumulate: it keeps all earlier data and adds the new.", choices=MODES),
+    Knob("temperature", float, "Sampling temperature of the model's output: 1 = faithful, "
+         "below 1 = it favours its most likely outputs (its variance is multiplied by this).",
+         low=0.05, high=5.0),
+    Knob("tail_thresholds", tuple, "Where the tails start, in standard deviations of the "
+         "real world (one to five values).", low=0.0, high=10.0, low_open=True),
+    Knob("tail_index", float, "Degrees of freedom of the heavy-tailed world (smaller = "
+         "heavier tails; above 2 so that its standard deviation exists).",
+         low=2.5, high=100.0),
+    Knob("seed", int, "Random seed: the same seed and knobs give the same numbers.",
+         low=0, high=2**32 - 1),
+]
+KNOBS: dict[str, Knob] = {k.name: k for k in _KNOB_LIST}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Every knob of one simulation run, validated on construction.
+
+    Parameters
+    ----------
+    world : {"gaussian", "heavy_tailed", "bimodal"}
+        The real distribution; each has mean 0 and standard deviation 1.
+    model : {"gaussian_mle", "gaussian_unbiased"}
+        The generative model refitted each generation.
+    synthetic_fraction : float in [0, 1]
+        Share of each training set sampled from the previous generation's model.
+    generations : int
+        Number of rounds of refitting.
+    sample_size : int
+        Training-set size per generation, M.
+    replicates : int
+        Independent repeats, run side by side.
+    mode : {"replace", "accumulate"}
+        Train on the newest set only, or on the pool of every set so far.
+    temperature : float
+        Synthetic samples are drawn with the model's variance times this.
+    tail_thresholds : tuple of float
+        Tail thresholds in standard deviations of the real world.
+    tail_index : float
+        Degrees of freedom of the ``heavy_tailed`` world (Student-t).
+    seed : int
+        Seed of the run's single ``numpy.random.SeedSequence``.
+
+    Raises
+    ------
+    ScenarioError
+        If a knob is out of range (the message names it) or the run would
+        exceed the work budget (the message says which knob to lower).
+    """
+
+    world: str = "gaussian"
+    model: str = "gaussian_mle"
+    synthetic_fraction: float = 1.0
+    generations: int = 100
+    sample_size: int = 100
+    replicates: int = 200
+    mode: str = "replace"
+    temperature: float = 1.0
+    tail_thresholds: tuple[float, ...] = (2.0, 3.0)
+    tail_index: float = 5.0
+    seed: int = 7
+
+    def __post_init__(self) -> None:
+        for knob in KNOBS.values():
+            object.__setattr__(self, knob.name, knob.check(getattr(self, knob.name)))
+        self._check_budget()
+
+    # -- work budget -------------------------------------------------------
+    def synthetic_count(self) -> int:
+        """Synthetic samples per round: ``floor(s * M + 1/2)`` (round half up)."""
+        return int(math.floor(self.synthetic_fraction * self.sample_size + 0.5))
+
+    def real_count(self) -> int:
+        """Fresh real samples per round: ``M`` minus the synthetic count."""
+        return self.sample_size - self.synthetic_count()
+
+    def estimated_seconds(self) -> float:
+        """Rough compute time of a run on a 2-core machine (see benchmarks/)."""
+        cells = self.generations * self.replicates
+        # seconds per unit, measured by benchmarks/bench_engine.py on 2 cores
+        per_cell = 150e-9  # exact sufficient statistics + metrics
+        if self.world != "gaussian":
+            per_cell += 0.8e-6  # Wasserstein distance by quadrature
+            # real data from a non-Gaussian world are drawn sample by sample;
+            # round 1 draws all M from the world (generation 0 is the world)
+            drawn = self.real_count() + self.synthetic_count() / self.generations
+            per_cell += 30e-9 * drawn
+        per_replicate = 40e-6  # drawing each replicate's own random stream
+        return cells * per_cell + self.replicates * per_replicate
+
+    def _check_budget(self) -> None:
+        rows = (self.generations + 1) * self.replicates
+        if rows > MAX_ROWS + self.replicates:
+            raise ScenarioError(
+                f"generations x replicates = {self.generations * self.replicates:,} is over "
+                f"the limit of {MAX_ROWS:,}: lower replicates or generations"
+            )
+        seconds = self.estimated_seconds()
+        if seconds > BUDGET_SECONDS:
+            sampled = self.world != "gaussian" and self.real_count() > 0
+            lower = "sample_size, replicates or generations" if sampled else "replicates or generations"
+            raise ScenarioError(
+                f"this scenario would need about {seconds:.0f} s of computing "
+                f"(the limit is {BUDGET_SECONDS:.0f} s): lower {lower}"
+            )
+
+    # -- round trips --------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Every knob as plain JSON-ready Python values."""
+        d = dataclasses.asdict(self)
+        d["tail_thresholds"] = list(self.tail_thresholds)
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Scenario":
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ScenarioError("the scenario JSON must be an object of knob: value")
+        unknown = set(data) - set(KNOBS)
+        if unknown:
+            raise ScenarioError(f"unknown knob(s): {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+    def to_query_params(self) -> dict[str, str]:
+        """Every knob as a string, as a URL carries it."""
+        return {name: format_value(getattr(self, name)) for name in KNOBS}
+
+    @classmethod
+    def from_query_params(cls, params: dict[str, Any]) -> "Scenario":
+        """Build a scenario from URL strings; any bad value raises ScenarioError."""
+        scenario, problems = parse_query_params(params)
+        if problems:
+            raise ScenarioError("; ".join(problems.values()))
+        return scenario
+
+    def replace(self, **changes: Any) -> "Scenario":
+        return dataclasses.replace(self, **changes)
+
+
+def format_value(value: Any) -> str:
+    """A knob value as the string used in URLs and CSV-friendly text."""
+    if isinstance(value, tuple):
+        return ",".join(format_value(v) for v in value)
+    if isinstance(value, float):
+        return repr(value) if not value.is_integer() else str(int(value))
+    return str(value)
+
+
+def parse_value(name: str, text: Any) -> Any:
+    """Parse one knob from a string (URL or CLI), then check its range."""
+    knob = KNOBS[name]
+    if isinstance(text, (list, tuple)) and knob.kind is not tuple:
+        text = text[-1] if text else ""
+    if not isinstance(text, str):
+        return knob.check(text)
+    text = text.strip()
+    try:
+        if knob.kind is str:
+            value: Any = text
+        elif knob.kind is tuple:
+            parts = [p for p in text.replace(" ", ",").split(",") if p]
+            value = tuple(float(p) for p in parts)
+        elif knob.kind is int:
+            value = float(text)
+            if not value.is_integer():
+                raise ValueError
+            value = int(value)
+        else:
+            value = float(text)
+    except (ValueError, OverflowError):
+        raise ScenarioError(f"{name} must be {knob.allowed()}; got {text!r}") from None
+    return knob.check(value)
+
+
+def parse_query_params(
+    params: dict[str, Any], base: Scenario | None = None
+) -> tuple[Scenario, dict[str, str]]:
+    """Read every known knob from ``params``; keep ``base``'s value for bad ones.
+
+    Returns the scenario and a dict of problems: knob name (or the unknown
+    key) -> a message naming it. Unknown keys are reported, never used.
+    """
+    base = base or Scenario()
+    values = base.to_dict()
+    problems: dict[str, str] = {}
+    for key, text in params.items():
+        if key not in KNOBS:
+            continue
+        try:
+            values[key] = parse_value(key, text)
+        except ScenarioError as err:
+            problems[key] = str(err)
+    try:
+        return Scenario(**values), problems
+    except ScenarioError as err:
+        # over budget (or otherwise inconsistent as a whole): keep the base
+        problems["scenario"] = str(err)
+        return base, problems

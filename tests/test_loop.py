@@ -1,0 +1,79 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from collapse.loop import run, simulate, simulate_naive
+from collapse.scenario import Scenario
+
+
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        dict(world="gaussian", synthetic_fraction=0.5, mode="replace"),
+        dict(world="gaussian", synthetic_fraction=1.0, mode="accumulate", model="gaussian_unbiased"),
+        dict(world="heavy_tailed", synthetic_fraction=0.7, mode="replace", temperature=0.7),
+        dict(world="bimodal", synthetic_fraction=0.3, mode="accumulate"),
+    ],
+)
+def test_exact_statistics_agree_with_drawing_every_sample(knobs):
+    """Both paths, same scenario: the final mean and variance have the same law."""
+    scenario = Scenario(sample_size=30, generations=8, replicates=1500, seed=3, **knobs)
+    exact = simulate(scenario)
+    naive = simulate_naive(scenario.replace(seed=4))
+    for name in ("mean", "var"):
+        a, b = getattr(exact, name)[-1], getattr(naive, name)[-1]
+        assert stats.ks_2samp(a, b).pvalue > 1e-3, name
+    # and they are not trivially identical draws
+    assert not np.allclose(exact.var[-1], naive.var[-1])
+
+
+def test_generation_zero_is_the_real_world():
+    results = run(Scenario(world="bimodal", generations=3, replicates=4))
+    first = results[results.generation == 0]
+    assert len(first) == 4
+    assert np.allclose(first["mean"], 0) and np.allclose(first["std"], 1)
+    assert np.allclose(first["distance"], 0)
+    hump = stats.norm(0.9, np.sqrt(0.19))  # each side: mostly the near hump's tail
+    assert first["tail_mass_2"].iloc[0] == pytest.approx(hump.sf(2) + hump.sf(2 + 1.8), rel=1e-9)
+
+
+def test_tidy_columns_and_shape():
+    results = run(Scenario(generations=5, replicates=3, tail_thresholds=(2.5, 1)))
+    assert list(results.columns) == [
+        "generation", "replicate", "mean", "std", "tail_mass_1", "tail_mass_2.5", "distance"
+    ]
+    assert len(results) == 6 * 3
+    assert results.groupby("generation").size().tolist() == [3] * 6
+
+
+def test_zero_synthetic_fraction_never_leaves_the_real_world_far():
+    t = simulate(Scenario(synthetic_fraction=0.0, sample_size=400, generations=50, replicates=500))
+    # every generation is a fresh fit to 400 real samples: var ~ 1 +- sqrt(2/400)
+    assert abs(np.median(t.var[50]) - 1) < 0.02
+    assert np.all(np.abs(t.var[1:] - 1) < 0.5)
+
+
+def test_replicate_streams_do_not_depend_on_the_replicate_count():
+    small = simulate(Scenario(replicates=3, generations=10, synthetic_fraction=0.5))
+    large = simulate(Scenario(replicates=50, generations=10, synthetic_fraction=0.5))
+    assert np.array_equal(small.var, large.var[:, :3])
+    other_seed = simulate(Scenario(replicates=3, generations=10, synthetic_fraction=0.5, seed=8))
+    assert not np.array_equal(small.var, other_seed.var)
+
+
+def test_same_seed_same_bytes_in_two_processes():
+    command = [sys.executable, "-m", "collapse", "run", "--world", "heavy_tailed",
+               "--synthetic-fraction", "0.6", "--generations", "20", "--replicates", "7", "--seed", "11"]
+    first = subprocess.run(command, capture_output=True, check=True).stdout
+    second = subprocess.run(command, capture_output=True, check=True).stdout
+    assert first == second and len(first) > 1000
+
+
+def test_sample_size_costs_nothing_with_exact_statistics():
+    huge = simulate(Scenario(sample_size=10**9, generations=100, replicates=20, synthetic_fraction=1.0))
+    # with M = 10^9 the variance barely moves: log var has sd sqrt(100 * 2 / M)
+    assert np.allclose(huge.var[100], 1, atol=5 * np.sqrt(200 / 10**9))
+    assert huge.var[100].std() > 0

@@ -1,0 +1,44 @@
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from collapse.metrics import gaussian_tail_mass, metrics_frame, summarize, tail_column, wasserstein_to_world
+from collapse.worlds import BimodalWorld, GaussianWorld, HeavyTailedWorld
+
+
+def brute_force_w1(mean, sd, world, n=2_000_000):
+    u = (np.arange(n) + 0.5) / n
+    return np.mean(np.abs(mean + sd * stats.norm.ppf(u) - world.ppf(u)))
+
+
+@pytest.mark.parametrize("world", [GaussianWorld(), HeavyTailedWorld(5), BimodalWorld()], ids=lambda w: w.name)
+@pytest.mark.parametrize("mean,sd", [(0.0, 1.0), (0.3, 0.5), (-1.0, 3.0), (2.0, 0.0)])
+def test_wasserstein_matches_brute_force(world, mean, sd):
+    got = wasserstein_to_world(np.array([mean]), np.array([sd]), world)[0]
+    assert got == pytest.approx(brute_force_w1(mean, sd, world), abs=1e-3)
+
+
+def test_wasserstein_of_shifted_gaussian_is_the_shift():
+    assert wasserstein_to_world(np.array([0.7]), np.array([1.0]), GaussianWorld())[0] == pytest.approx(0.7)
+
+
+def test_tail_mass_including_a_collapsed_model():
+    world = GaussianWorld()
+    mass = gaussian_tail_mass(np.array([0.0, 0.0, 3.0]), np.array([1.0, 0.0, 0.0]), world, 2)
+    assert mass == pytest.approx([2 * stats.norm.sf(2), 0.0, 1.0])
+
+
+def test_tail_column_uses_the_number_as_typed():
+    assert [tail_column(k) for k in (2.0, 2.5, 3)] == ["tail_mass_2", "tail_mass_2.5", "tail_mass_3"]
+
+
+def test_metrics_frame_and_summary():
+    means = np.array([[0.0, 0.0], [0.1, -0.1], [0.2, 0.0]])
+    variances = np.array([[1.0, 1.0], [0.25, 0.25], [0.04, 0.16]])
+    frame = metrics_frame(means, variances, GaussianWorld(), (2.0,))
+    assert frame.loc[frame.generation == 2, "std"].tolist() == pytest.approx([0.2, 0.4])
+    summary = summarize(frame)
+    assert summary[("std", "median")].tolist() == pytest.approx([1.0, 0.5, 0.3])
+    assert summary[("std", "low")].iloc[2] == pytest.approx(0.22)
+    assert isinstance(summary, pd.DataFrame)

@@ -1,0 +1,123 @@
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from collapse.scenario import KNOBS, MAX_ROWS, Scenario, ScenarioError, parse_query_params
+
+BAD_VALUES = {
+    "world": ["mars", "", 3, None],
+    "model": ["gaussian", 1.5, None],
+    "synthetic_fraction": [-0.1, 1.01, math.nan, math.inf, "half", None, True],
+    "generations": [0, -3, 10_001, 2.5, "ten", math.nan],
+    "sample_size": [1, 0, 10**9 + 1, 3.5, "many"],
+    "replicates": [0, -1, 10_001, 1.2, "x"],
+    "mode": ["keep", 0],
+    "temperature": [0, -1, 5.5, math.inf, "hot"],
+    "tail_thresholds": [(), (0,), (-1,), (11,), (1, 2, 3, 4, 5, 6), ("a",), math.nan],
+    "tail_index": [2, 1, 101, "t"],
+    "seed": [-1, 2**32, 1.5, "lucky"],
+}
+
+
+def test_every_knob_has_bad_values_listed():
+    assert set(BAD_VALUES) == set(KNOBS)
+
+
+@pytest.mark.parametrize("name,value", [(k, v) for k, vs in BAD_VALUES.items() for v in vs])
+def test_bad_value_is_refused_naming_the_knob(name, value):
+    with pytest.raises(ScenarioError, match=name):
+        Scenario(**{name: value})
+
+
+def test_defaults_are_valid_and_numbers_are_coerced():
+    s = Scenario(generations=50.0, synthetic_fraction=1, tail_thresholds=[3, 2, 2])
+    assert s.generations == 50 and isinstance(s.generations, int)
+    assert s.synthetic_fraction == 1.0 and isinstance(s.synthetic_fraction, float)
+    assert s.tail_thresholds == (2.0, 3.0)  # sorted, duplicates dropped
+
+
+def test_rounding_of_the_synthetic_share():
+    # floor(s M + 1/2): 0.25 * 10 = 2.5 rounds up to 3 synthetic, 7 real
+    s = Scenario(synthetic_fraction=0.25, sample_size=10)
+    assert (s.synthetic_count(), s.real_count()) == (3, 7)
+    assert Scenario(synthetic_fraction=0.0).synthetic_count() == 0
+
+
+def test_work_budget_refuses_with_the_knob_to_lower():
+    with pytest.raises(ScenarioError, match="lower replicates or generations"):
+        Scenario(generations=10_000, replicates=200)
+    with pytest.raises(ScenarioError, match="sample_size"):
+        Scenario(world="heavy_tailed", synthetic_fraction=0.5, sample_size=10**6, generations=100, replicates=100)
+    # the largest table the budget admits
+    assert (Scenario(generations=1000, replicates=1000).generations + 1) * 1000 <= MAX_ROWS + 1000
+
+
+def test_sample_size_does_not_cost_with_exact_statistics():
+    small = Scenario(sample_size=10).estimated_seconds()
+    huge = Scenario(sample_size=10**9).estimated_seconds()
+    assert small == huge
+
+
+def test_query_params_are_strings_and_round_trip():
+    s = Scenario(world="bimodal", synthetic_fraction=0.3, tail_thresholds=(1.5, 2.5), seed=11)
+    params = s.to_query_params()
+    assert all(isinstance(v, str) for v in params.values())
+    assert params["tail_thresholds"] == "1.5,2.5"
+    assert set(params) == set(KNOBS)
+    assert Scenario.from_query_params(params) == s
+
+
+def test_parse_query_params_keeps_defaults_for_bad_values_only():
+    scenario, problems = parse_query_params(
+        {"synthetic_fraction": "abc", "generations": "-3", "sample_size": "50", "planet": "x"}
+    )
+    assert set(problems) == {"synthetic_fraction", "generations"}
+    assert "synthetic_fraction" in problems["synthetic_fraction"]
+    assert scenario.sample_size == 50
+    assert scenario.synthetic_fraction == Scenario().synthetic_fraction
+    assert scenario.generations == Scenario().generations
+
+
+def test_parse_query_params_over_budget_keeps_base():
+    base = Scenario(generations=20)
+    scenario, problems = parse_query_params({"generations": "10000", "replicates": "10000"}, base)
+    assert scenario == base
+    assert "scenario" in problems and "limit" in problems["scenario"]
+
+
+def test_repeated_query_keys_take_the_last():
+    scenario, problems = parse_query_params({"generations": ["5", "9"]})
+    assert not problems and scenario.generations == 9
+
+
+def test_from_json_refuses_unknown_knobs():
+    with pytest.raises(ScenarioError, match="planet"):
+        Scenario.from_json(json.dumps({"planet": 1}))
+    with pytest.raises(ScenarioError):
+        Scenario.from_json("[1, 2]")
+
+
+scenarios = st.builds(
+    Scenario,
+    world=st.sampled_from(["gaussian", "heavy_tailed", "bimodal"]),
+    model=st.sampled_from(["gaussian_mle", "gaussian_unbiased"]),
+    synthetic_fraction=st.floats(0, 1),
+    generations=st.integers(1, 200),
+    sample_size=st.integers(2, 10**4),
+    replicates=st.integers(1, 50),
+    mode=st.sampled_from(["replace", "accumulate"]),
+    temperature=st.floats(0.05, 5),
+    tail_thresholds=st.lists(st.floats(0.01, 10), min_size=1, max_size=5).map(tuple),
+    tail_index=st.floats(2.5, 100),
+    seed=st.integers(0, 2**32 - 1),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(scenarios)
+def test_round_trips(scenario):
+    assert Scenario.from_query_params(scenario.to_query_params()) == scenario
+    assert Scenario.from_json(scenario.to_json()) == scenario
