@@ -8,9 +8,9 @@ naming the flag and its allowed range.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
+from .export import results_csv, results_json
 from .loop import run
 from .scenario import KNOBS, Scenario, ScenarioError, format_value, parse_value
 
@@ -85,10 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as err:
         parser.exit(2, f"{parser.prog}: error: {err}\n")
     results = run(scenario)
-    if args.format == "json":
-        text = json.dumps({"scenario": scenario.to_dict(), "rows": results.to_dict(orient="records")})
-    else:
-        text = results.to_csv(index=False, float_format="%.10g", lineterminator="\n")
+    text = results_json(results, scenario) if args.format == "json" else results_csv(results)
     if args.output == "-":
         sys.stdout.write(text)
     else:

@@ -116,7 +116,7 @@ _KNOB_LIST = [
          "previous model wrote (0 = all fresh real data, 1 = only its own output).",
          low=0.0, high=1.0),
     Knob("generations", int, "How many times the model is retrained on data that "
-         "includes its own output.", low=1, high=10_000),
+         "includes its own output.", low=1, high=2_000),
     Knob("sample_size", int, "Training examples per generation (M).", low=2, high=10**9),
     Knob("replicates", int, "Independent repeats of the whole experiment, to show the "
          "spread of outcomes.", low=1, high=10_000),
@@ -192,7 +192,7 @@ class Scenario:
     # -- work budget -------------------------------------------------------
     def synthetic_count(self) -> int:
         """Synthetic samples per round: ``floor(s * M + 1/2)`` (round half up)."""
-        return int(math.floor(self.synthetic_fraction * self.sample_size + 0.5))
+        return synthetic_count(self.synthetic_fraction, self.sample_size)
 
     def real_count(self) -> int:
         """Fresh real samples per round: ``M`` minus the synthetic count."""
@@ -200,21 +200,10 @@ class Scenario:
 
     def estimated_seconds(self) -> float:
         """Rough compute time of a run on a 2-core machine (see benchmarks/)."""
-        cells = self.generations * self.replicates
-        # seconds per unit, measured by benchmarks/bench_engine.py on 2 cores
-        per_cell = 150e-9  # exact sufficient statistics + metrics
-        if self.world != "gaussian":
-            per_cell += 0.8e-6  # Wasserstein distance by quadrature
-            # real data from a non-Gaussian world are drawn sample by sample;
-            # round 1 draws all M from the world (generation 0 is the world)
-            drawn = self.real_count() + self.synthetic_count() / self.generations
-            per_cell += 30e-9 * drawn
-        per_replicate = 40e-6  # drawing each replicate's own random stream
-        return cells * per_cell + self.replicates * per_replicate
+        return estimate_seconds(self.to_dict())
 
     def _check_budget(self) -> None:
-        rows = (self.generations + 1) * self.replicates
-        if rows > MAX_ROWS + self.replicates:
+        if self.generations * self.replicates > MAX_ROWS:
             raise ScenarioError(
                 f"generations x replicates = {self.generations * self.replicates:,} is over "
                 f"the limit of {MAX_ROWS:,}: lower replicates or generations"
@@ -264,6 +253,38 @@ class Scenario:
         return dataclasses.replace(self, **changes)
 
 
+def synthetic_count(synthetic_fraction: float, sample_size: int) -> int:
+    """Synthetic samples per round of M: ``floor(s * M + 1/2)`` (round half up)."""
+    return int(math.floor(synthetic_fraction * sample_size + 0.5))
+
+
+def estimate_seconds(knobs: dict[str, Any]) -> float:
+    """Rough compute time of a run with these (valid) knob values, in seconds.
+
+    The unit costs were measured by ``benchmarks/bench_engine.py`` on this
+    project's 2-core machine; the budget only needs them right to a factor ~2.
+    """
+    generations, replicates = knobs["generations"], knobs["replicates"]
+    per_cell = 150e-9  # exact sufficient statistics + metrics
+    if knobs["world"] != "gaussian":
+        per_cell += 0.8e-6  # Wasserstein distance by quadrature
+        # real data from a non-Gaussian world are drawn sample by sample; round
+        # 1 draws all M from the world (generation 0 is the world)
+        n_syn = synthetic_count(knobs["synthetic_fraction"], knobs["sample_size"])
+        drawn = knobs["sample_size"] - n_syn + n_syn / generations
+        per_cell += 30e-9 * drawn
+    per_replicate = 40e-6  # fixed cost of each replicate's arrays
+    return generations * replicates * per_cell + replicates * per_replicate
+
+
+def max_replicates(knobs: dict[str, Any]) -> int:
+    """The most replicates the work budget admits with these other knob values (may be 0)."""
+    per_replicate = estimate_seconds({**knobs, "replicates": 1})
+    by_time = int(BUDGET_SECONDS // per_replicate)
+    by_rows = MAX_ROWS // knobs["generations"]
+    return max(0, min(by_time, by_rows, int(KNOBS["replicates"].high)))
+
+
 def format_value(value: Any) -> str:
     """A knob value as the string used in URLs and CSV-friendly text."""
     if isinstance(value, tuple):
@@ -276,8 +297,11 @@ def format_value(value: Any) -> str:
 def parse_value(name: str, text: Any) -> Any:
     """Parse one knob from a string (URL or CLI), then check its range."""
     knob = KNOBS[name]
-    if isinstance(text, (list, tuple)) and knob.kind is not tuple:
-        text = text[-1] if text else ""
+    if isinstance(text, list):  # a URL key given several times
+        if knob.kind is tuple:
+            text = ",".join(str(t) for t in text)
+        else:
+            text = text[-1] if text else ""
     if not isinstance(text, str):
         return knob.check(text)
     text = text.strip()

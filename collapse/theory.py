@@ -26,15 +26,16 @@ def expected_variance(n, M: int, ddof: int = 0, sigma2_0: float = 1.0):
     return sigma2_0 * ((M - 1) / (M - ddof)) ** n
 
 
-def log_variance_mean(n, M: int, ddof: int = 0, sigma2_0: float = 1.0):
+def log_variance_mean(n, M: int, ddof: int = 0, sigma2_0: float = 1.0, temperature: float = 1.0):
     """E[log sigma2_n] for s = 1: a random walk with drift about -2/M per step.
 
     Each step multiplies the variance by ``chi2_{M-1} / (M - ddof)``, whose log
-    has mean ``psi((M-1)/2) + ln 2 - ln(M - ddof)``.
+    has mean ``psi((M-1)/2) + ln 2 - ln(M - ddof)``; sampling at temperature T
+    adds ``ln T`` per step after the first (round 1 samples the real world).
     """
     n = np.asarray(n, dtype=float)
     step = digamma((M - 1) / 2) + np.log(2) - np.log(M - ddof)
-    return np.log(sigma2_0) + n * step
+    return np.log(sigma2_0) + n * step + np.maximum(n - 1, 0) * np.log(temperature)
 
 
 def log_variance_var(n, M: int):

@@ -5,13 +5,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collapse.scenario import KNOBS, MAX_ROWS, Scenario, ScenarioError, parse_query_params
+from collapse.scenario import KNOBS, MAX_ROWS, Scenario, ScenarioError, max_replicates, parse_query_params
 
 BAD_VALUES = {
     "world": ["mars", "", 3, None],
     "model": ["gaussian", 1.5, None],
     "synthetic_fraction": [-0.1, 1.01, math.nan, math.inf, "half", None, True],
-    "generations": [0, -3, 10_001, 2.5, "ten", math.nan],
+    "generations": [0, -3, 2_001, 2.5, "ten", math.nan],
     "sample_size": [1, 0, 10**9 + 1, 3.5, "many"],
     "replicates": [0, -1, 10_001, 1.2, "x"],
     "mode": ["keep", 0],
@@ -48,11 +48,22 @@ def test_rounding_of_the_synthetic_share():
 
 def test_work_budget_refuses_with_the_knob_to_lower():
     with pytest.raises(ScenarioError, match="lower replicates or generations"):
-        Scenario(generations=10_000, replicates=200)
+        Scenario(generations=2_000, replicates=1_000)
     with pytest.raises(ScenarioError, match="sample_size"):
         Scenario(world="heavy_tailed", synthetic_fraction=0.5, sample_size=10**6, generations=100, replicates=100)
     # the largest table the budget admits
-    assert (Scenario(generations=1000, replicates=1000).generations + 1) * 1000 <= MAX_ROWS + 1000
+    assert Scenario(generations=1000, replicates=1000).replicates == 1000
+
+
+def test_max_replicates_is_the_edge_of_the_budget():
+    knobs = Scenario(world="heavy_tailed", synthetic_fraction=0.5, sample_size=5000).to_dict()
+    edge = max_replicates(knobs)
+    assert 1 < edge < 10_000
+    Scenario(**{**knobs, "replicates": edge})
+    with pytest.raises(ScenarioError):
+        Scenario(**{**knobs, "replicates": edge + 1})
+    assert max_replicates(Scenario(generations=2000).to_dict()) == MAX_ROWS // 2000
+    assert max_replicates({**knobs, "synthetic_fraction": 0.0, "sample_size": 10**9}) == 0
 
 
 def test_sample_size_does_not_cost_with_exact_statistics():
@@ -83,14 +94,15 @@ def test_parse_query_params_keeps_defaults_for_bad_values_only():
 
 def test_parse_query_params_over_budget_keeps_base():
     base = Scenario(generations=20)
-    scenario, problems = parse_query_params({"generations": "10000", "replicates": "10000"}, base)
+    scenario, problems = parse_query_params({"generations": "2000", "replicates": "10000"}, base)
     assert scenario == base
     assert "scenario" in problems and "limit" in problems["scenario"]
 
 
 def test_repeated_query_keys_take_the_last():
-    scenario, problems = parse_query_params({"generations": ["5", "9"]})
+    scenario, problems = parse_query_params({"generations": ["5", "9"], "tail_thresholds": ["1", "2.5"]})
     assert not problems and scenario.generations == 9
+    assert scenario.tail_thresholds == (1.0, 2.5)
 
 
 def test_from_json_refuses_unknown_knobs():

@@ -1,0 +1,274 @@
+"""Pure functions from results to Plotly figures and their one-sentence captions.
+
+No streamlit here: each ``*_chart`` function takes the tidy results and the
+scenario and returns ``(figure, caption)``, where the caption is computed from
+the numbers. Colours are Okabe & Ito's colour-blind-safe palette; generations
+run along Viridis (perceptually uniform, readable in grey and by the common
+colour-vision deficiencies). The real world is always drawn, in black dashes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from . import theory
+from .metrics import summarize, tail_column
+from .models import MODEL_DDOF
+from .scenario import Scenario
+from .worlds import make_world
+
+#: Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}
+SERIES = [OKABE_ITO[c] for c in ("blue", "vermillion", "green", "purple", "orange")]
+REAL_LINE = dict(color=OKABE_ITO["black"], dash="dash", width=2.5)
+THEORY_LINE = dict(color=OKABE_ITO["vermillion"], dash="dot", width=3)
+GENERATION_AXIS = "Generation (times the model was retrained)"
+#: Streamlit swaps Plotly's default template for one whose colours export badly;
+#: every figure names its own.
+TEMPLATE = "plotly_white"
+MAX_FRAMES = 60
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def percent(x: float) -> str:
+    """A share as a readable percentage: 4.6 %, 0.27 %, less than 0.001 %."""
+    p = 100 * float(x)
+    if p == 0:
+        return "0 %"
+    if p < 0.001:
+        return "less than 0.001 %"
+    if p < 1:
+        return f"{p:.2g} %"
+    return f"{p:.1f} %"
+
+
+def _layout(fig: go.Figure, title: str, y_title: str, key: str, **extra) -> go.Figure:
+    settings = dict(
+        template=TEMPLATE,
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=18)),
+        xaxis_title=GENERATION_AXIS,
+        yaxis_title=y_title,
+        font=dict(size=14),
+        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
+        margin=dict(l=10, r=10, t=50, b=10),
+        hovermode="x unified",
+        uirevision=key,  # a rerun with new numbers keeps the user's zoom
+    )
+    fig.update_layout(**{**settings, **extra})
+    return fig
+
+
+def _band(fig: go.Figure, x, low, high, colour: str, name: str) -> None:
+    """A 10-90 % band: an invisible upper edge, then the lower edge filled up to it."""
+    fig.add_trace(go.Scatter(x=x, y=high, mode="lines", line=dict(width=0), hoverinfo="skip",
+                             showlegend=False, legendgroup=name))
+    fig.add_trace(go.Scatter(x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty",
+                             fillcolor=_rgba(colour, 0.2), hoverinfo="skip", legendgroup=name,
+                             name=f"{name}: 10-90 % of runs"))
+
+
+def _median_with_band(fig, summary: pd.DataFrame, metric: str, colour: str, name: str, scale: float = 1.0):
+    x = summary.index.to_numpy()
+    _band(fig, x, summary[(metric, "low")] * scale, summary[(metric, "high")] * scale, colour, name)
+    fig.add_trace(go.Scatter(x=x, y=summary[(metric, "median")] * scale, mode="lines",
+                             line=dict(color=colour, width=3), name=f"{name}: median", legendgroup=name))
+
+
+def shown_generations(generations: int, count: int = 5) -> list[int]:
+    """Up to ``count`` generations spread evenly from 1 to the last."""
+    return sorted({int(round(g)) for g in np.linspace(1, generations, min(count, generations))})
+
+
+def typical_replicate(results: pd.DataFrame) -> int:
+    """The replicate whose final spread is the median one: a real, typical run."""
+    last = results[results.generation == results.generation.max()]
+    order = last.sort_values(["std", "replicate"])
+    return int(order.replicate.iloc[(len(order) - 1) // 2])
+
+
+def _gaussian_density(x, mean, sd):
+    sd = max(float(sd), 1e-12)
+    return np.exp(-0.5 * ((x - mean) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
+
+
+def distribution_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None) -> tuple[go.Figure, str]:
+    """The real world's density against the model's at chosen generations, with a player."""
+    world = make_world(scenario)
+    replicate = typical_replicate(results)
+    run = results[results.replicate == replicate].set_index("generation")
+    G = scenario.generations
+    shown = shown_generations(G)
+    lo = min(-4.5, *(run["mean"] - 4 * run["std"]).clip(lower=-10))
+    hi = max(4.5, *(run["mean"] + 4 * run["std"]).clip(upper=10))
+    x = np.linspace(lo, hi, 600)
+    real_density = world.pdf(x)
+    colours = sample_colorscale("Viridis", np.linspace(0.0, 0.85, len(shown)))
+
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=x, y=real_density, mode="lines", line=REAL_LINE, name="real world"))
+    for g, colour in zip(shown[:-1], colours):  # the player below draws the last one
+        fig.add_trace(go.Scatter(x=x, y=_gaussian_density(x, run.at[g, "mean"], run.at[g, "std"]),
+                                 mode="lines", line=dict(color=colour, width=2), name=f"generation {g}"))
+    player_index = len(fig.data)
+    fig.add_trace(go.Scatter(x=x, y=_gaussian_density(x, run.at[G, "mean"], run.at[G, "std"]), mode="lines",
+                             line=dict(color=OKABE_ITO["orange"], width=4), fill="tozeroy",
+                             fillcolor=_rgba(OKABE_ITO["orange"], 0.15), name=f"model at generation {G}"))
+
+    frame_generations = sorted({int(g) for g in np.linspace(1, G, min(MAX_FRAMES, G))})
+    fig.frames = [
+        go.Frame(name=str(g), traces=[player_index],
+                 data=[go.Scatter(x=x, y=_gaussian_density(x, run.at[g, "mean"], run.at[g, "std"]),
+                                  name=f"model at generation {g}")])
+        for g in frame_generations
+    ]
+    peak = max(real_density.max(), *(1 / (np.sqrt(2 * np.pi) * run["std"].clip(lower=1e-12))))
+    y_top = min(peak, 6 * real_density.max()) * 1.08
+    _layout(fig, "The distribution narrowing", "How likely each value is (density)", "distribution",
+            xaxis_title="Value (in standard deviations of the real world)", hovermode=False)
+    fig.update_xaxes(range=[lo, hi])
+    fig.update_yaxes(range=[0, y_top])
+    fig.update_layout(
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=-0.2,
+                          xanchor="left", yanchor="top", pad=dict(t=30),
+                          buttons=[dict(label="▶ Play", method="animate",
+                                        args=[None, dict(frame=dict(duration=120, redraw=False),
+                                                         transition=dict(duration=0), fromcurrent=True)]),
+                                   dict(label="❚❚ Pause", method="animate",
+                                        args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])],
+        sliders=[dict(active=len(frame_generations) - 1, x=0.25, y=-0.2, len=0.75, yanchor="top",
+                      currentvalue=dict(prefix="Model at generation ", font=dict(size=14), xanchor="right"),
+                      steps=[dict(label=str(g), method="animate",
+                                  args=[[str(g)], dict(mode="immediate", frame=dict(duration=0, redraw=False))])
+                             for g in frame_generations])],
+        legend=dict(orientation="v", yanchor="top", y=0.98, xanchor="right", x=0.99,
+                    bgcolor="rgba(255,255,255,0.7)"),
+        margin=dict(l=10, r=10, t=50, b=10),
+        height=520,
+    )
+    sd_last, mean_last = float(run.at[G, "std"]), float(run.at[G, "mean"])
+    caption = (
+        f"In a typical run, after {G} generations the model's bell curve is "
+        f"{_ratio_words(sd_last)} as the real world's and its centre has moved "
+        f"{abs(mean_last):.2f} sd {'right' if mean_last >= 0 else 'left'}."
+    )
+    return fig, caption
+
+
+def _ratio_words(sd: float) -> str:
+    return "about as wide" if abs(sd - 1) < 0.005 else f"{sd:.2f} times as wide"
+
+
+def tail_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None) -> tuple[go.Figure, str]:
+    """Tail mass beyond each threshold over generations, against the real world's level."""
+    world = make_world(scenario)
+    summary = summarize(results) if summary is None else summary
+    fig = go.Figure()
+    for k, colour in zip(scenario.tail_thresholds, SERIES):
+        column = tail_column(k)
+        _median_with_band(fig, summary, column, colour, f"beyond {k:g} sd", scale=100)
+        fig.add_hline(y=100 * world.tail_mass(k), line=dict(color=colour, dash="dash", width=2),
+                      annotation_text=f"real world: {percent(world.tail_mass(k))} beyond {k:g} sd",
+                      annotation_position="top right")
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=REAL_LINE, name="real world (dashed lines)"))
+    _layout(fig, "Tails disappearing", "Share of outputs in the tails (%)", "tails")
+    fig.update_yaxes(rangemode="tozero")
+
+    G = scenario.generations
+    k = scenario.tail_thresholds[-1] if len(scenario.tail_thresholds) == 1 else scenario.tail_thresholds[0]
+    model_mass = summary.loc[G, (tail_column(k), "median")]
+    caption = (
+        f"After {G} generations the model puts {percent(model_mass)} of its mass beyond {k:g} sd; "
+        f"the real world puts {percent(world.tail_mass(k))} there."
+    )
+    if len(scenario.tail_thresholds) > 1:
+        far = scenario.tail_thresholds[-1]
+        caption = caption[:-1] + (
+            f" (beyond {far:g} sd: {percent(summary.loc[G, (tail_column(far), 'median')])} "
+            f"against {percent(world.tail_mass(far))})."
+        )
+    return fig, caption
+
+
+def spread_theory(scenario: Scenario) -> tuple[str, np.ndarray] | None:
+    """The closed-form curve for the model's sd, with its label, or None if there is none.
+
+    Pure self-training: the median sd, from the log-variance random walk.
+    With fresh data: the root of the exact expected variance. Accumulate has
+    no closed form for the variance.
+    """
+    if scenario.mode != "replace":
+        return None
+    G, M = scenario.generations, scenario.sample_size
+    ddof = MODEL_DDOF[scenario.model]
+    n = np.arange(G + 1)
+    if scenario.synthetic_fraction == 1.0 and scenario.world == "gaussian":
+        log_var = theory.log_variance_mean(n, M, ddof, temperature=scenario.temperature)
+        return "theory: median (Shumailov et al.)", np.exp(log_var / 2)
+    a_M = scenario.real_count()
+    v, _ = theory.moments_with_fresh_data(G, M, 1 - a_M / M, ddof, scenario.temperature)
+    return "theory: root of the expected variance", np.sqrt(v)
+
+
+def spread_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None) -> tuple[go.Figure, str]:
+    """The model's standard deviation over generations, with the closed form where one exists."""
+    summary = summarize(results) if summary is None else summary
+    fig = go.Figure()
+    _median_with_band(fig, summary, "std", OKABE_ITO["blue"], "model")
+    fig.add_hline(y=1.0, line=REAL_LINE, annotation_text="real world", annotation_position="top right")
+    overlay = spread_theory(scenario)
+    if overlay is not None:
+        label, curve = overlay
+        fig.add_trace(go.Scatter(x=np.arange(curve.size), y=curve, mode="lines", line=THEORY_LINE, name=label))
+    _layout(fig, "Spread shrinking", "Spread (standard deviation; real world = 1)", "spread")
+    fig.update_yaxes(rangemode="tozero")
+
+    G = scenario.generations
+    median = summary.loc[G, ("std", "median")]
+    caption = f"Over {G} generations the model's median spread went from 1.00 to {median:.2f} of the real world's"
+    if overlay is not None:
+        caption += f"; theory says {overlay[1][G]:.2f}."
+    else:
+        caption += "; accumulating data has no closed form for the spread, so no theory line is drawn."
+    return fig, caption
+
+
+def distance_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None) -> tuple[go.Figure, str]:
+    """Wasserstein-1 distance from the model to the real world over generations."""
+    summary = summarize(results) if summary is None else summary
+    fig = go.Figure()
+    _median_with_band(fig, summary, "distance", OKABE_ITO["purple"], "model")
+    fig.add_hline(y=0.0, line=REAL_LINE, annotation_text="real world (distance 0)", annotation_position="top right")
+    _layout(fig, "Drifting away", "Distance from real world (Wasserstein-1, sd)", "distance")
+    fig.update_yaxes(rangemode="tozero")
+    G = scenario.generations
+    median, high = summary.loc[G, ("distance", "median")], summary.loc[G, ("distance", "high")]
+    first = summary.loc[1, ("distance", "median")]
+    caption = (
+        f"After {G} generations the median model is {median:.2f} sd from the real world "
+        f"(after one generation: {first:.2f}); one run in ten is more than {high:.2f} sd away."
+    )
+    return fig, caption
+
+
+CHARTS = {
+    "distribution": distribution_chart,
+    "tails": tail_chart,
+    "spread": spread_chart,
+    "distance": distance_chart,
+}
+
+
+def all_charts(results: pd.DataFrame, scenario: Scenario) -> dict[str, tuple[go.Figure, str]]:
+    """Every chart of the dashboard, sharing one summary of the results."""
+    summary = summarize(results)
+    return {name: chart(results, scenario, summary) for name, chart in CHARTS.items()}

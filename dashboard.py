@@ -1,0 +1,40 @@
+"""Model Collapse Lab: the collapse loop, live.
+
+A model is retrained, generation after generation, on a mix of fresh real data
+and its own output. The sidebar holds the knobs; four charts show what the
+model forgets. Run with ``streamlit run dashboard.py``.
+"""
+
+import streamlit as st
+
+import ui
+
+st.set_page_config(page_title="Model Collapse Lab", page_icon="🌀", layout="wide")
+
+HEADLINE = ["synthetic_fraction", "generations", "tail_thresholds"]
+MORE = ["world", "tail_index", "model", "mode", "sample_size", "temperature", "replicates", "seed"]
+
+ui.load_url_once("dashboard")
+
+st.title("Model Collapse Lab")
+st.markdown(
+    "What happens when an AI learns from AI-made data? Here a simple model is retrained, "
+    "generation after generation, partly on its own output: watch it forget the real world, "
+    "rare events first."
+)
+
+st.sidebar.header("Knobs")
+ui.knob_panel(HEADLINE, MORE)
+scenario, refusal = ui.current_scenario()
+ui.write_url(scenario)
+ui.show_problems(scenario, refusal)
+ui.share_and_download(scenario)
+
+charts = ui.cached_charts(scenario.to_json())
+top = st.columns(2)
+bottom = st.columns(2)
+for column, name in zip(top + bottom, ["distribution", "tails", "spread", "distance"]):
+    figure, caption = charts[name]
+    with column:
+        st.plotly_chart(figure, key=f"chart_{name}", theme=None)
+        st.caption(caption)

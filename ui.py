@@ -1,0 +1,203 @@
+"""Streamlit glue shared by dashboard.py and pages/: knobs <-> URL, widgets, cached runs.
+
+The engine (``collapse/``) never imports streamlit; this module is the only
+place that knows both. Every widget's key is its knob's name, so the URL query
+parameter, the session state entry and the ``Scenario`` field agree.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from collapse.export import file_stem, results_csv
+from collapse.figures import all_charts
+from collapse.loop import run
+from collapse.scenario import (
+    BUDGET_SECONDS,
+    KNOBS,
+    Scenario,
+    ScenarioError,
+    format_value,
+    max_replicates,
+    parse_query_params,
+    parse_value,
+)
+
+#: Streamlit's own URL parameters, never reported as unknown.
+STREAMLIT_PARAMS = {"embed", "embed_options"}
+#: Sample sizes offered on the log-scale slider (a URL may add its own value).
+SAMPLE_SIZES = [10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000,
+                100_000, 200_000, 500_000, 1_000_000]
+
+LABELS = {
+    "world": "Real world",
+    "model": "Model",
+    "synthetic_fraction": "Synthetic fraction: share of training data the model wrote itself",
+    "generations": "Generations: times the model is retrained",
+    "sample_size": "Sample size: training examples per generation",
+    "replicates": "Replicates: independent runs",
+    "mode": "Old data",
+    "temperature": "Temperature of the model's output",
+    "tail_thresholds": "Tail thresholds (in sd, comma-separated)",
+    "tail_index": "Tail index of the heavy-tailed world",
+    "seed": "Random seed",
+}
+CHOICE_LABELS = {
+    "gaussian": "Bell curve (Gaussian)",
+    "heavy_tailed": "Heavy tails (Student-t)",
+    "bimodal": "Two humps (bimodal)",
+    "gaussian_mle": "Bell curve, maximum likelihood",
+    "gaussian_unbiased": "Bell curve, unbiased variance",
+    "replace": "Replace: train on new data only",
+    "accumulate": "Accumulate: keep all old data",
+}
+
+
+# -- state: URL <-> session <-> Scenario ---------------------------------------
+def _to_widget(name: str, value):
+    return format_value(value).replace(",", ", ") if KNOBS[name].kind is tuple else value
+
+
+def _query_dict() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def load_url_once(page: str, base: Scenario | None = None) -> None:
+    """On this page's first run in a session, put the URL's knobs into the widgets' state.
+
+    Bad or out-of-range values fall back to the default of that knob only, and
+    a warning naming each is kept for :func:`show_problems`.
+    """
+    flag = f"_url_loaded_{page}"
+    if st.session_state.get(flag):
+        return
+    params = _query_dict()
+    scenario, problems = parse_query_params(params, base)
+    for key in params:
+        if key not in KNOBS and key not in STREAMLIT_PARAMS:
+            problems[key] = f"unknown parameter {key!r} was ignored"
+    for name in KNOBS:
+        st.session_state[name] = _to_widget(name, getattr(scenario, name))
+    st.session_state["_problems"] = (scenario, problems)
+    st.session_state["_last_good"] = scenario
+    st.session_state[flag] = True
+
+
+def current_scenario() -> tuple[Scenario, str | None]:
+    """The scenario the widgets describe, or the last good one and the reason it was refused."""
+    last_good: Scenario = st.session_state.get("_last_good", Scenario())
+    try:
+        values = {name: parse_value(name, st.session_state[name]) for name in KNOBS if name in st.session_state}
+        scenario = last_good.replace(**values)
+    except ScenarioError as err:
+        return last_good, str(err)
+    st.session_state["_last_good"] = scenario
+    return scenario, None
+
+
+def write_url(scenario: Scenario) -> None:
+    """Keep every knob in the address bar, so copying it reproduces this view."""
+    wanted = scenario.to_query_params()
+    kept = {k: v for k, v in st.query_params.to_dict().items() if k in STREAMLIT_PARAMS}
+    if st.query_params.to_dict() != {**kept, **wanted}:
+        st.query_params.from_dict({**kept, **wanted})
+
+
+def share_url(scenario: Scenario) -> str:
+    """The full link to this view (just the query string where the host is unknown)."""
+    base = st.context.url or ""
+    return f"{base}?{urlencode(scenario.to_query_params())}"
+
+
+def show_problems(scenario: Scenario, refusal: str | None) -> None:
+    """Warnings for bad URL values (until the user changes a knob) and for refused settings."""
+    for_scenario, problems = st.session_state.get("_problems", (None, {}))
+    if problems and for_scenario == scenario:
+        for key, message in problems.items():
+            st.warning(f"URL parameter `{key}`: {message}. Using the default instead.", icon="⚠️")
+    if refusal:
+        st.error(f"These settings were not run: {refusal}. The charts still show the previous settings.", icon="⛔")
+
+
+# -- widgets --------------------------------------------------------------------
+def knob_widget(name: str, container=st) -> None:
+    """The widget for one knob, keyed by the knob's name; its value lives in session state."""
+    knob = KNOBS[name]
+    label, help_text = LABELS[name], f"{knob.help} Allowed: {knob.allowed()}."
+    if knob.choices:
+        container.selectbox(label, knob.choices, key=name, help=help_text, format_func=CHOICE_LABELS.get)
+    elif name == "synthetic_fraction":
+        container.slider(label, 0.0, 1.0, step=0.01, key=name, help=help_text)
+    elif name == "generations":
+        container.slider(label, 1, int(knob.high), step=1, key=name, help=help_text)
+    elif name == "sample_size":
+        options = sorted(set(SAMPLE_SIZES) | {int(st.session_state[name])})
+        container.select_slider(label, options, key=name, help=help_text, format_func=lambda m: f"{m:,}")
+    elif name == "replicates":
+        _replicates_widget(label, help_text, container)
+    elif name == "temperature":
+        container.slider(label, 0.05, 5.0, step=0.05, key=name, help=help_text)
+    elif name == "tail_index":
+        disabled = st.session_state.get("world") != "heavy_tailed"
+        container.slider(label, 2.5, 100.0, step=0.5, key=name, help=help_text, disabled=disabled)
+    elif name == "seed":
+        container.number_input(label, 0, int(knob.high), step=1, key=name, help=help_text)
+    else:
+        container.text_input(label, key=name, help=help_text)
+
+
+def _replicates_widget(label: str, help_text: str, container) -> None:
+    """Replicates up to the work budget for the other knobs (clamped, with a note)."""
+    knobs = st.session_state.get("_last_good", Scenario()).to_dict()
+    try:
+        knobs.update({n: parse_value(n, st.session_state[n]) for n in KNOBS if n in st.session_state})
+        ceiling = max(1, max_replicates(knobs))
+    except ScenarioError:
+        ceiling = int(KNOBS["replicates"].high)
+    if st.session_state["replicates"] > ceiling:
+        st.session_state["replicates"] = ceiling
+        container.info(f"Replicates lowered to {ceiling:,} to keep each run under about {BUDGET_SECONDS:.0f} s.")
+    container.slider(label, 1, max(ceiling, 2), step=1, key="replicates", help=help_text)
+
+
+def knob_panel(headline: list[str], more: list[str]) -> None:
+    """Headline knobs in the sidebar, the rest under "More settings"."""
+    for name in headline:
+        knob_widget(name, st.sidebar)
+    with st.sidebar.expander("More settings"):
+        for name in more:
+            knob_widget(name, st)
+
+
+# -- cached engine calls ------------------------------------------------------------
+@st.cache_data(max_entries=32, show_spinner="Simulating…")
+def cached_results(scenario_json: str) -> pd.DataFrame:
+    """The tidy results of a scenario; a repeated setting costs nothing."""
+    return run(Scenario.from_json(scenario_json))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_charts(scenario_json: str):
+    """Every dashboard chart and caption for a scenario."""
+    return all_charts(cached_results(scenario_json), Scenario.from_json(scenario_json))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_csv(scenario_json: str) -> str:
+    return results_csv(cached_results(scenario_json))
+
+
+def share_and_download(scenario: Scenario) -> None:
+    """Share link and downloads, in the sidebar."""
+    st.sidebar.subheader("Share and download")
+    st.sidebar.caption("This link reproduces exactly this view:")
+    st.sidebar.code(share_url(scenario), language=None, wrap_lines=True)
+    key = scenario.to_json()
+    stem = file_stem(scenario)
+    st.sidebar.download_button("Results (CSV)", lambda: cached_csv(key), file_name=f"{stem}.csv",
+                               mime="text/csv", key="download_csv")
+    st.sidebar.download_button("Scenario (JSON)", key, file_name=f"{stem}.json",
+                               mime="application/json", key="download_json")
