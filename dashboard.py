@@ -8,13 +8,18 @@ model forgets. Run with ``streamlit run dashboard.py``.
 import streamlit as st
 
 import ui
+from collapse.scenario import MODELS_1D, WORLDS_1D, Scenario
 
 st.set_page_config(page_title="Model Collapse Lab", page_icon="🌀", layout="wide")
 
-HEADLINE = ["synthetic_fraction", "generations", "tail_thresholds"]
-MORE = ["world", "tail_index", "model", "mode", "sample_size", "temperature", "replicates", "seed"]
-
-ui.load_url_once("dashboard")
+KNOBS = ui.PageKnobs(
+    page="dashboard",
+    base=Scenario(),
+    headline=("synthetic_fraction", "generations", "tail_thresholds"),
+    more=("world", "tail_index", "model", "mode", "sample_size", "temperature", "replicates", "seed"),
+    choices={"world": WORLDS_1D, "model": MODELS_1D},
+)
+ui.load_url_once(KNOBS)
 
 st.title("Model Collapse Lab")
 st.markdown(
@@ -24,11 +29,11 @@ st.markdown(
 )
 
 st.sidebar.header("Knobs")
-ui.knob_panel(HEADLINE, MORE)
-scenario, refusal = ui.current_scenario()
-ui.write_url(scenario)
+ui.knob_panel(KNOBS)
+scenario, refusal = ui.current_scenario(KNOBS)
+ui.write_url(scenario, KNOBS)
 ui.show_problems(scenario, refusal)
-ui.share_and_download(scenario)
+ui.share_and_download(scenario, KNOBS)
 
 charts = ui.cached_charts(scenario.to_json())
 top = st.columns(2)

@@ -7,6 +7,7 @@ parameter, the session state entry and the ``Scenario`` field agree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -43,6 +44,10 @@ LABELS = {
     "temperature": "Temperature of the model's output",
     "tail_thresholds": "Tail thresholds (in sd, comma-separated)",
     "tail_index": "Tail index of the heavy-tailed world",
+    "vocabulary_size": "Vocabulary: number of distinct words",
+    "zipf_exponent": "Zipf exponent",
+    "top_k": "Top-k: write only the k likeliest words (0 = off)",
+    "top_p": "Top-p: write only the likeliest words covering this share (1 = off)",
     "seed": "Random seed",
 }
 CHOICE_LABELS = {
@@ -53,7 +58,25 @@ CHOICE_LABELS = {
     "gaussian_unbiased": "Bell curve, unbiased variance",
     "replace": "Replace: train on new data only",
     "accumulate": "Accumulate: keep all old data",
+    "english": "Real English (wordfreq)",
+    "zipf": "Zipf's law",
+    "categorical": "Word frequencies",
 }
+
+
+@dataclass(frozen=True)
+class PageKnobs:
+    """The knobs one page shows: in view, under "More settings", and the choices offered."""
+
+    page: str
+    base: Scenario
+    headline: tuple[str, ...]
+    more: tuple[str, ...]
+    choices: dict = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.headline + self.more
 
 
 # -- state: URL <-> session <-> Scenario ---------------------------------------
@@ -65,32 +88,39 @@ def _query_dict() -> dict[str, list[str]]:
     return {key: st.query_params.get_all(key) for key in st.query_params}
 
 
-def load_url_once(page: str, base: Scenario | None = None) -> None:
-    """On this page's first run in a session, put the URL's knobs into the widgets' state.
+def load_url_once(spec: PageKnobs) -> None:
+    """When a page opens, put the URL's knobs (or the page's defaults) into the widgets' state.
 
     Bad or out-of-range values fall back to the default of that knob only, and
     a warning naming each is kept for :func:`show_problems`.
     """
-    flag = f"_url_loaded_{page}"
-    if st.session_state.get(flag):
+    if st.session_state.get("_page") == spec.page:
         return
     params = _query_dict()
-    scenario, problems = parse_query_params(params, base)
+    ours = {k: v for k, v in params.items() if k in spec.names}
+    offered = {}
+    for name, options in spec.choices.items():
+        given = ours.get(name, [""])[-1]
+        if name in ours and given not in options:
+            offered[name] = f"{name} must be one of {', '.join(options)} on this page; got {given!r}"
+            del ours[name]
+    scenario, problems = parse_query_params(ours, spec.base)
+    problems.update(offered)
     for key in params:
-        if key not in KNOBS and key not in STREAMLIT_PARAMS:
+        if key not in spec.names and key not in STREAMLIT_PARAMS:
             problems[key] = f"unknown parameter {key!r} was ignored"
-    for name in KNOBS:
+    for name in spec.names:
         st.session_state[name] = _to_widget(name, getattr(scenario, name))
     st.session_state["_problems"] = (scenario, problems)
     st.session_state["_last_good"] = scenario
-    st.session_state[flag] = True
+    st.session_state["_page"] = spec.page
 
 
-def current_scenario() -> tuple[Scenario, str | None]:
+def current_scenario(spec: PageKnobs) -> tuple[Scenario, str | None]:
     """The scenario the widgets describe, or the last good one and the reason it was refused."""
-    last_good: Scenario = st.session_state.get("_last_good", Scenario())
+    last_good: Scenario = st.session_state.get("_last_good", spec.base)
     try:
-        values = {name: parse_value(name, st.session_state[name]) for name in KNOBS if name in st.session_state}
+        values = {name: parse_value(name, st.session_state[name]) for name in spec.names}
         scenario = last_good.replace(**values)
     except ScenarioError as err:
         return last_good, str(err)
@@ -98,18 +128,18 @@ def current_scenario() -> tuple[Scenario, str | None]:
     return scenario, None
 
 
-def write_url(scenario: Scenario) -> None:
-    """Keep every knob in the address bar, so copying it reproduces this view."""
-    wanted = scenario.to_query_params()
+def write_url(scenario: Scenario, spec: PageKnobs) -> None:
+    """Keep every knob of the page in the address bar, so copying it reproduces this view."""
+    wanted = scenario.to_query_params(spec.names)
     kept = {k: v for k, v in st.query_params.to_dict().items() if k in STREAMLIT_PARAMS}
     if st.query_params.to_dict() != {**kept, **wanted}:
         st.query_params.from_dict({**kept, **wanted})
 
 
-def share_url(scenario: Scenario) -> str:
+def share_url(scenario: Scenario, spec: PageKnobs) -> str:
     """The full link to this view (just the query string where the host is unknown)."""
     base = st.context.url or ""
-    return f"{base}?{urlencode(scenario.to_query_params())}"
+    return f"{base}?{urlencode(scenario.to_query_params(spec.names))}"
 
 
 def show_problems(scenario: Scenario, refusal: str | None) -> None:
@@ -123,12 +153,13 @@ def show_problems(scenario: Scenario, refusal: str | None) -> None:
 
 
 # -- widgets --------------------------------------------------------------------
-def knob_widget(name: str, container=st) -> None:
+def knob_widget(name: str, spec: PageKnobs, container=st) -> None:
     """The widget for one knob, keyed by the knob's name; its value lives in session state."""
     knob = KNOBS[name]
     label, help_text = LABELS[name], f"{knob.help} Allowed: {knob.allowed()}."
     if knob.choices:
-        container.selectbox(label, knob.choices, key=name, help=help_text, format_func=CHOICE_LABELS.get)
+        options = spec.choices.get(name, knob.choices)
+        container.selectbox(label, options, key=name, help=help_text, format_func=lambda c: CHOICE_LABELS.get(c, c))
     elif name == "synthetic_fraction":
         container.slider(label, 0.0, 1.0, step=0.01, key=name, help=help_text)
     elif name == "generations":
@@ -137,7 +168,7 @@ def knob_widget(name: str, container=st) -> None:
         options = sorted(set(SAMPLE_SIZES) | {int(st.session_state[name])})
         container.select_slider(label, options, key=name, help=help_text, format_func=lambda m: f"{m:,}")
     elif name == "replicates":
-        _replicates_widget(label, help_text, container)
+        _replicates_widget(label, help_text, spec, container)
     elif name == "temperature":
         container.slider(label, 0.05, 5.0, step=0.05, key=name, help=help_text)
     elif name == "tail_index":
@@ -149,11 +180,11 @@ def knob_widget(name: str, container=st) -> None:
         container.text_input(label, key=name, help=help_text)
 
 
-def _replicates_widget(label: str, help_text: str, container) -> None:
+def _replicates_widget(label: str, help_text: str, spec: PageKnobs, container) -> None:
     """Replicates up to the work budget for the other knobs (clamped, with a note)."""
-    knobs = st.session_state.get("_last_good", Scenario()).to_dict()
+    knobs = st.session_state.get("_last_good", spec.base).to_dict()
     try:
-        knobs.update({n: parse_value(n, st.session_state[n]) for n in KNOBS if n in st.session_state})
+        knobs.update({n: parse_value(n, st.session_state[n]) for n in spec.names})
         ceiling = max(1, max_replicates(knobs))
     except ScenarioError:
         ceiling = int(KNOBS["replicates"].high)
@@ -163,13 +194,13 @@ def _replicates_widget(label: str, help_text: str, container) -> None:
     container.slider(label, 1, max(ceiling, 2), step=1, key="replicates", help=help_text)
 
 
-def knob_panel(headline: list[str], more: list[str]) -> None:
+def knob_panel(spec: PageKnobs) -> None:
     """Headline knobs in the sidebar, the rest under "More settings"."""
-    for name in headline:
-        knob_widget(name, st.sidebar)
+    for name in spec.headline:
+        knob_widget(name, spec, st.sidebar)
     with st.sidebar.expander("More settings"):
-        for name in more:
-            knob_widget(name, st)
+        for name in spec.more:
+            knob_widget(name, spec, st)
 
 
 # -- cached engine calls ------------------------------------------------------------
@@ -190,11 +221,11 @@ def cached_csv(scenario_json: str) -> str:
     return results_csv(cached_results(scenario_json))
 
 
-def share_and_download(scenario: Scenario) -> None:
+def share_and_download(scenario: Scenario, spec: PageKnobs) -> None:
     """Share link and downloads, in the sidebar."""
     st.sidebar.subheader("Share and download")
     st.sidebar.caption("This link reproduces exactly this view:")
-    st.sidebar.code(share_url(scenario), language=None, wrap_lines=True)
+    st.sidebar.code(share_url(scenario, spec), language=None, wrap_lines=True)
     key = scenario.to_json()
     stem = file_stem(scenario)
     st.sidebar.download_button("Results (CSV)", lambda: cached_csv(key), file_name=f"{stem}.csv",

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from . import theory
+from .loop import shown_generations
 from .metrics import summarize, tail_column
 from .models import MODEL_DDOF
 from .scenario import Scenario
@@ -82,11 +83,6 @@ def _median_with_band(fig, summary: pd.DataFrame, metric: str, colour: str, name
     _band(fig, x, summary[(metric, "low")] * scale, summary[(metric, "high")] * scale, colour, name)
     fig.add_trace(go.Scatter(x=x, y=summary[(metric, "median")] * scale, mode="lines",
                              line=dict(color=colour, width=3), name=f"{name}: median", legendgroup=name))
-
-
-def shown_generations(generations: int, count: int = 5) -> list[int]:
-    """Up to ``count`` generations spread evenly from 1 to the last."""
-    return sorted({int(round(g)) for g in np.linspace(1, generations, min(count, generations))})
 
 
 def typical_replicate(results: pd.DataFrame) -> int:

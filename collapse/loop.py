@@ -22,10 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .metrics import metrics_frame
-from .models import SufficientStatistics, make_model
+from .metrics import VOCABULARY_METRICS, metrics_frame, vocabulary_metrics
+from .models import SufficientStatistics, draw_counts, make_model, merge_counts
 from .scenario import Scenario
-from .worlds import World1D, make_world
+from .worlds import World1D, make_vocabulary, make_world
 
 #: Largest number of real samples drawn in one array (memory stays ~8 MB).
 _CHUNK = 1_000_000
@@ -159,15 +159,89 @@ def simulate_naive(scenario: Scenario) -> Trajectory:
     return Trajectory(means, variances)
 
 
+def shown_generations(generations: int, count: int = 5) -> list[int]:
+    """Up to ``count`` generations spread evenly from 1 to the last."""
+    return sorted({int(round(g)) for g in np.linspace(1, generations, min(count, generations))})
+
+
+@dataclass(frozen=True)
+class VocabularyRun:
+    """A vocabulary run: the tidy metrics plus what one replicate's model looked like.
+
+    Attributes
+    ----------
+    results : DataFrame
+        One row per (generation, replicate), columns ``VOCABULARY_METRICS``.
+    vocabulary : Vocabulary
+        The real words and their frequencies (generation 0).
+    snapshots : dict
+        Generation -> word probabilities of replicate 0 at the shown generations.
+    death_generation : ndarray of int
+        For replicate 0, the generation each word was last lost in (-1: alive at the end).
+    """
+
+    results: pd.DataFrame
+    vocabulary: object
+    snapshots: dict
+    death_generation: np.ndarray
+
+
+def simulate_vocabulary(scenario: Scenario) -> VocabularyRun:
+    """Retrain a word-frequency model on its own text, with exact word counts.
+
+    Round n reads ``M - round(s M)`` fresh real words plus ``round(s M)`` words
+    written by the generation n-1 model (after temperature, top-k and top-p
+    decoding; real text is never decoded). Round 1 reads M real words. A
+    categorical fit depends only on the counts, which are drawn exactly
+    (:func:`~collapse.models.draw_counts`), so a step costs O(V) for any M.
+    Replicate i draws from ``SeedSequence(seed).spawn(R)[i]``.
+    """
+    vocabulary = make_vocabulary(scenario)
+    real = vocabulary.probabilities
+    real_cdf = np.cumsum(real)
+    G, M, R, V = scenario.generations, scenario.sample_size, scenario.replicates, vocabulary.size
+    n_real, n_syn = scenario.real_count(), scenario.synthetic_count()
+    shown = set(shown_generations(G))
+    values = np.empty((G + 1, R, len(VOCABULARY_METRICS)))
+    values[0] = vocabulary_metrics(np.arange(V), real, real)
+    snapshots = {0: real}
+    death = np.full(V, -1)
+    for r, rng in enumerate(replicate_generators(scenario)):
+        model = make_model(scenario)
+        pool = draw_counts(M, real, rng, real_cdf)
+        for g in range(1, G + 1):
+            if g > 1:
+                new = merge_counts(draw_counts(n_real, real, rng, real_cdf), model.sample_sparse(n_syn, rng), V)
+                pool = new if scenario.mode == "replace" else merge_counts(pool, new, V)
+            model.fit_sparse(*pool, V)
+            values[g, r] = vocabulary_metrics(model.support_, model.support_probabilities_, real)
+            if r == 0:
+                alive = np.zeros(V, dtype=bool)
+                alive[model.support_] = True
+                if g in shown:
+                    snapshots[g] = model.probabilities_
+                death[(death < 0) & ~alive] = g  # newly lost
+                death[alive] = -1  # (re)learnt from fresh text
+    frame = pd.DataFrame(values.reshape(-1, len(VOCABULARY_METRICS)), columns=VOCABULARY_METRICS)
+    frame.insert(0, "replicate", np.tile(np.arange(R), G + 1))
+    frame.insert(0, "generation", np.repeat(np.arange(G + 1), R))
+    frame["surviving_words"] = frame["surviving_words"].astype(np.int64)
+    return VocabularyRun(frame, vocabulary, snapshots, death)
+
+
 def run(scenario: Scenario) -> pd.DataFrame:
     """Simulate a scenario and measure it: the tidy results table.
 
     Returns
     -------
     pandas.DataFrame
-        One row per (generation, replicate); columns ``generation``,
+        One row per (generation, replicate). For 1-D worlds: ``generation``,
         ``replicate``, ``mean``, ``std``, ``tail_mass_<k>`` for each threshold
-        and ``distance``. Generation 0 rows hold the real world's own values.
+        and ``distance``; for vocabularies, the columns of
+        :data:`~collapse.metrics.VOCABULARY_METRICS`. Generation 0 rows hold
+        the real world's own values.
     """
+    if scenario.is_vocabulary:
+        return simulate_vocabulary(scenario).results
     trajectory = simulate(scenario)
     return metrics_frame(trajectory.mean, trajectory.var, make_world(scenario), scenario.tail_thresholds)

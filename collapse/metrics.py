@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
+from scipy.special import entr, ndtr
 
 from .worlds import World1D
 
@@ -114,3 +114,29 @@ def summarize(results: pd.DataFrame, low: float = 0.1, high: float = 0.9) -> pd.
         axis=1,
     )
     return summary.swaplevel(axis=1).sort_index(axis=1)
+
+
+VOCABULARY_METRICS = ("entropy_bits", "gini_simpson", "surviving_words", "extinct_real_mass", "top10_share", "distance")
+
+
+def vocabulary_metrics(words: np.ndarray, p: np.ndarray, real: np.ndarray) -> tuple[float, ...]:
+    """Diversity and loss of a word distribution against the real one.
+
+    ``p`` gives the probabilities of the word indices ``words`` (all others
+    are 0), so the cost is O(support) plus nothing for forgotten words.
+    Returns, in the order of :data:`VOCABULARY_METRICS`: Shannon entropy in
+    bits, Gini-Simpson diversity ``1 - sum p^2``, the number of words it can
+    still produce, the real world's probability on words it can no longer
+    produce, the share of its 10 most likely words, and the total-variation
+    distance to the real distribution.
+    """
+    real_here = real[words]
+    extinct = max(0.0, 1.0 - float(real_here.sum()))
+    return (
+        float(entr(p).sum() / np.log(2)),
+        float(1.0 - p @ p),
+        float(p.size),
+        extinct,
+        float(np.partition(p, -10)[-10:].sum()) if p.size > 10 else float(p.sum()),
+        float(0.5 * (np.abs(p - real_here).sum() + extinct)),
+    )

@@ -123,9 +123,159 @@ class GaussianModel:
         return ndtr((low - self.mean_) / sd) + ndtr((self.mean_ - high) / sd)
 
 
+
+
+def draw_counts(n: int, q: np.ndarray, rng: np.random.Generator, cdf: np.ndarray | None = None):
+    """Exact Multinomial(n, q) counts over the entries of ``q``, as (positions, counts).
+
+    Three exact methods; the cheapest for n and K = len(q) is used:
+
+    - n much smaller than K: draw n tokens by inverse CDF and count them,
+      O(n log K);
+    - n up to a few times K: draw the n uniforms already sorted (normalised
+      cumulative sums of exponentials are the order statistics of n
+      uniforms) and count how many fall below each point of the CDF,
+      O(n + K log n);
+    - larger n: split n by conditional binomials (``Generator.multinomial``),
+      O(K) whatever n.
+
+    Only positions with a positive count are returned; ``cdf`` may pass a
+    precomputed ``cumsum(q)``.
+    """
+    if n == 0:
+        return np.empty(0, dtype=np.intp), np.empty(0)
+    if 16 * n < q.size:
+        cdf = np.cumsum(q) if cdf is None else cdf
+        tokens = np.searchsorted(cdf, rng.random(n) * cdf[-1], side="right")
+        positions, counts = np.unique(np.minimum(tokens, q.size - 1), return_counts=True)
+        return positions, counts.astype(float)
+    if n < 4 * q.size:
+        cdf = np.cumsum(q) if cdf is None else cdf
+        spacings = rng.standard_exponential(n + 1)
+        sums = np.cumsum(spacings)
+        uniforms = sums[:-1] / sums[-1]
+        below = np.searchsorted(uniforms, cdf / cdf[-1], side="left")
+        below[-1] = n
+        counts = np.diff(below, prepend=0).astype(float)
+    else:
+        counts = rng.multinomial(n, q / q.sum()).astype(float)
+    positions = np.flatnonzero(counts)
+    return positions, counts[positions]
+
+
+def merge_counts(a, b, n_words: int):
+    """Add two sparse count vectors given as (word indices, counts) over n_words words."""
+    words = np.concatenate([a[0], b[0]])
+    weights = np.concatenate([a[1], b[1]])
+    if 16 * words.size > n_words:  # dense enough: one O(V) pass beats sorting
+        dense = np.bincount(words, weights=weights, minlength=n_words)
+        unique = np.flatnonzero(dense)
+        return unique, dense[unique]
+    unique, where = np.unique(words, return_inverse=True)
+    return unique, np.bincount(where, weights=weights)
+
+
+class CategoricalModel:
+    """A language model reduced to word frequencies: counts / number of words read.
+
+    It stores only the words it has seen (its support), so a model that has
+    forgotten most words is cheap to fit, decode and sample.
+
+    Parameters
+    ----------
+    temperature : float, default 1
+        Output is drawn from p^(1/T), renormalised: below 1 the common words
+        get commoner and the rare ones rarer.
+    top_k : int, default 0
+        Output uses only the k most likely words (0: all).
+    top_p : float, default 1
+        Nucleus decoding: output uses only the most likely words whose
+        probabilities add up to at least ``top_p`` (1: all).
+
+    Attributes
+    ----------
+    support_ : ndarray of int
+        Indices of the words the model can produce (count > 0), ascending.
+    support_probabilities_ : ndarray of float
+        Their fitted frequencies.
+    n_words_ : int
+        Size V of the vocabulary.
+    """
+
+    def __init__(self, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0):
+        self.temperature = temperature
+        self.top_k = top_k
+        self.top_p = top_p
+
+    def fit(self, counts) -> "CategoricalModel":
+        """Fit to dense word counts of length V (the sufficient statistics of the text)."""
+        counts = np.asarray(counts, dtype=float)
+        support = np.flatnonzero(counts)
+        return self.fit_sparse(support, counts[support], counts.size)
+
+    def fit_sparse(self, words, counts, n_words: int) -> "CategoricalModel":
+        """Fit to counts of the given word indices only (all other counts are 0)."""
+        self.support_ = np.asarray(words)
+        self.support_probabilities_ = np.asarray(counts, dtype=float) / np.sum(counts)
+        self.n_words_ = int(n_words)
+        return self
+
+    @property
+    def probabilities_(self) -> np.ndarray:
+        """Fitted frequencies of all V words (zeros for forgotten words)."""
+        p = np.zeros(self.n_words_)
+        p[self.support_] = self.support_probabilities_
+        return p
+
+    def decoded(self) -> tuple[np.ndarray, np.ndarray]:
+        """(word indices, probabilities) the model writes from, after T, top-k and top-p."""
+        words, p = self.support_, self.support_probabilities_
+        if self.temperature != 1.0:
+            logits = np.log(p) / self.temperature
+            p = np.exp(logits - logits.max())
+            p /= p.sum()
+        if self.top_k or self.top_p < 1.0:
+            order = np.argsort(-p, kind="stable")
+            keep = p.size if not self.top_k else min(p.size, self.top_k)
+            if self.top_p < 1.0:
+                # the smallest set of most likely words with mass >= top_p
+                cumulative = np.cumsum(p[order])
+                keep = min(keep, int(np.searchsorted(cumulative, self.top_p * cumulative[-1])) + 1)
+            kept = np.sort(order[:keep])
+            words, p = words[kept], p[kept] / p[kept].sum()
+        return words, p
+
+    def decoded_probabilities(self) -> np.ndarray:
+        """The distribution the model writes from, over all V words."""
+        words, p = self.decoded()
+        dense = np.zeros(self.n_words_)
+        dense[words] = p
+        return dense
+
+    def sample_sparse(self, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
+        """Exact counts of ``n`` words written by the model, as (word indices, counts)."""
+        words, p = self.decoded()
+        positions, counts = draw_counts(n, p, np.random.default_rng(rng))
+        return words[positions], counts
+
+    def sample_counts(self, n: int, rng) -> np.ndarray:
+        """Exact counts of ``n`` words written by the model, over all V words."""
+        words, counts = self.sample_sparse(n, rng)
+        dense = np.zeros(self.n_words_)
+        dense[words] = counts
+        return dense
+
+    def sample(self, n: int, rng) -> np.ndarray:
+        """``n`` words written by the model, as word indices in writing order."""
+        words, p = self.decoded()
+        return words[np.random.default_rng(rng).choice(p.size, size=n, p=p)]
+
+
 MODEL_DDOF = {"gaussian_mle": 0, "gaussian_unbiased": 1}
 
 
-def make_model(scenario) -> GaussianModel:
+def make_model(scenario):
     """The (unfitted) model a scenario names."""
+    if scenario.model == "categorical":
+        return CategoricalModel(scenario.temperature, scenario.top_k, scenario.top_p)
     return GaussianModel(ddof=MODEL_DDOF[scenario.model], temperature=scenario.temperature)

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 WORLDS_1D = ("gaussian", "heavy_tailed", "bimodal")
+WORLDS_VOCABULARY = ("english", "zipf")
 MODELS_1D = ("gaussian_mle", "gaussian_unbiased")
+MODELS_VOCABULARY = ("categorical",)
 MODES = ("replace", "accumulate")
 
 #: Largest table a run may produce: one row per (generation, replicate).
@@ -107,11 +109,13 @@ def _fmt(x: float | None) -> str:
 
 _KNOB_LIST = [
     Knob("world", str, "The real world the data come from: a bell curve (gaussian), "
-         "a Student-t with rare extreme values (heavy_tailed) or two humps (bimodal); "
-         "each has mean 0 and standard deviation 1.", choices=WORLDS_1D),
+         "a Student-t with rare extreme values (heavy_tailed) or two humps (bimodal), each with "
+         "mean 0 and standard deviation 1; or a vocabulary: real English word frequencies "
+         "(english) or Zipf's law (zipf).", choices=WORLDS_1D + WORLDS_VOCABULARY),
     Knob("model", str, "How each generation is fitted: a bell curve by maximum likelihood "
          "(gaussian_mle, variance divides by M) or with the unbiased variance "
-         "(gaussian_unbiased, divides by M-1).", choices=MODELS_1D),
+         "(gaussian_unbiased, divides by M-1); for vocabularies, word counts divided by the "
+         "number of words read (categorical).", choices=MODELS_1D + MODELS_VOCABULARY),
     Knob("synthetic_fraction", float, "Share of each generation's training data that the "
          "previous model wrote (0 = all fresh real data, 1 = only its own output).",
          low=0.0, high=1.0),
@@ -130,6 +134,15 @@ _KNOB_LIST = [
     Knob("tail_index", float, "Degrees of freedom of the heavy-tailed world (smaller = "
          "heavier tails; above 2 so that its standard deviation exists).",
          low=2.5, high=100.0),
+    Knob("vocabulary_size", int, "Number of distinct words in the real vocabulary (V).",
+         low=10, high=50_000),
+    Knob("zipf_exponent", float, "Exponent of the zipf world: word i is used in proportion "
+         "to i^(-exponent); larger = fewer words do most of the work.", low=0.5, high=3.0),
+    Knob("top_k", int, "The model only writes its k most likely words (0 = no limit).",
+         low=0, high=50_000),
+    Knob("top_p", float, "Nucleus decoding: the model only writes its most likely words "
+         "that together make up this share of its probability (1 = no limit).",
+         low=0.0, high=1.0, low_open=True),
     Knob("seed", int, "Random seed: the same seed and knobs give the same numbers.",
          low=0, high=2**32 - 1),
 ]
@@ -142,9 +155,9 @@ class Scenario:
 
     Parameters
     ----------
-    world : {"gaussian", "heavy_tailed", "bimodal"}
-        The real distribution; each has mean 0 and standard deviation 1.
-    model : {"gaussian_mle", "gaussian_unbiased"}
+    world : {"gaussian", "heavy_tailed", "bimodal", "english", "zipf"}
+        The real distribution: 1-D with mean 0 and sd 1, or a vocabulary.
+    model : {"gaussian_mle", "gaussian_unbiased", "categorical"}
         The generative model refitted each generation.
     synthetic_fraction : float in [0, 1]
         Share of each training set sampled from the previous generation's model.
@@ -162,6 +175,12 @@ class Scenario:
         Tail thresholds in standard deviations of the real world.
     tail_index : float
         Degrees of freedom of the ``heavy_tailed`` world (Student-t).
+    vocabulary_size : int
+        Number of words V of a vocabulary world.
+    zipf_exponent : float
+        Exponent of the ``zipf`` world.
+    top_k, top_p : int, float
+        Decoding limits of a vocabulary model's output (0 and 1: no limit).
     seed : int
         Seed of the run's single ``numpy.random.SeedSequence``.
 
@@ -182,12 +201,29 @@ class Scenario:
     temperature: float = 1.0
     tail_thresholds: tuple[float, ...] = (2.0, 3.0)
     tail_index: float = 5.0
+    vocabulary_size: int = 5_000
+    zipf_exponent: float = 1.1
+    top_k: int = 0
+    top_p: float = 1.0
     seed: int = 7
 
     def __post_init__(self) -> None:
         for knob in KNOBS.values():
             object.__setattr__(self, knob.name, knob.check(getattr(self, knob.name)))
+        self._check_model_fits_world()
         self._check_budget()
+
+    @property
+    def is_vocabulary(self) -> bool:
+        """True for word-frequency worlds (english, zipf)."""
+        return self.world in WORLDS_VOCABULARY
+
+    def _check_model_fits_world(self) -> None:
+        models = MODELS_VOCABULARY if self.is_vocabulary else MODELS_1D
+        if self.model not in models:
+            raise ScenarioError(
+                f"model {self.model} cannot learn the {self.world} world: use {' or '.join(models)}"
+            )
 
     # -- work budget -------------------------------------------------------
     def synthetic_count(self) -> int:
@@ -237,9 +273,9 @@ class Scenario:
             raise ScenarioError(f"unknown knob(s): {', '.join(sorted(unknown))}")
         return cls(**data)
 
-    def to_query_params(self) -> dict[str, str]:
-        """Every knob as a string, as a URL carries it."""
-        return {name: format_value(getattr(self, name)) for name in KNOBS}
+    def to_query_params(self, names=None) -> dict[str, str]:
+        """Every knob (or those ``names``) as a string, as a URL carries it."""
+        return {name: format_value(getattr(self, name)) for name in (names or KNOBS)}
 
     @classmethod
     def from_query_params(cls, params: dict[str, Any]) -> "Scenario":
@@ -265,6 +301,10 @@ def estimate_seconds(knobs: dict[str, Any]) -> float:
     project's 2-core machine; the budget only needs them right to a factor ~2.
     """
     generations, replicates = knobs["generations"], knobs["replicates"]
+    if knobs["world"] in WORLDS_VOCABULARY:
+        # plus one replicate's word-by-word record (snapshots, deaths): O(V) a generation
+        tracked = generations * knobs["vocabulary_size"] * 5e-9
+        return generations * replicates * _vocabulary_step_seconds(knobs) + replicates * 60e-6 + tracked
     per_cell = 150e-9  # exact sufficient statistics + metrics
     if knobs["world"] != "gaussian":
         per_cell += 0.8e-6  # Wasserstein distance by quadrature
@@ -275,6 +315,19 @@ def estimate_seconds(knobs: dict[str, Any]) -> float:
         per_cell += 30e-9 * drawn
     per_replicate = 40e-6  # fixed cost of each replicate's arrays
     return generations * replicates * per_cell + replicates * per_replicate
+
+
+def _vocabulary_step_seconds(knobs: dict[str, Any]) -> float:
+    """One generation of one replicate of a vocabulary run (exact counts, decoding, metrics).
+
+    The work grows with the words in play, at most min(M, V). Pure
+    self-training on a replaced set forgets words fast and draws few tokens,
+    so it costs least; fresh real text keeps the whole vocabulary in play.
+    """
+    V, M = knobs["vocabulary_size"], knobs["sample_size"]
+    pure = knobs["synthetic_fraction"] == 1.0 and knobs["mode"] == "replace"
+    per_word = (10e-9 if M < 4 * V else 80e-9) if pure else 200e-9
+    return 30e-6 + per_word * min(M, V)
 
 
 def max_replicates(knobs: dict[str, Any]) -> int:

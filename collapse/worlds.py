@@ -6,7 +6,7 @@ Every 1-D world has mean 0 and standard deviation 1, so tail thresholds in
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy import stats
@@ -130,3 +130,62 @@ def make_world(scenario) -> World1D:
     if scenario.world == "bimodal":
         return BimodalWorld()
     raise ValueError(f"unknown world {scenario.world!r}")
+
+
+class Vocabulary:
+    """A real vocabulary: V words and how often each is used (sums to 1, most common first).
+
+    Attributes
+    ----------
+    words : ndarray of str
+        The words, most frequent first.
+    probabilities : ndarray of float
+        Their real-world frequencies, normalised over these V words.
+    """
+
+    name = "vocabulary"
+    label = "real language"
+
+    def __init__(self, words, probabilities):
+        p = np.asarray(probabilities, dtype=float)
+        order = np.argsort(-p, kind="stable")
+        self.words = np.asarray(words)[order]
+        self.probabilities = p[order] / p.sum()
+
+    @property
+    def size(self) -> int:
+        return self.probabilities.size
+
+
+@lru_cache(maxsize=4)
+def english_vocabulary(size: int) -> Vocabulary:
+    """The ``size`` most common English words with their real frequencies (wordfreq).
+
+    wordfreq ships its frequency tables inside the package: nothing is
+    downloaded. Frequencies are renormalised over the chosen words.
+    """
+    from wordfreq import get_frequency_dict, top_n_list
+
+    words = top_n_list("en", size)
+    frequencies = get_frequency_dict("en")
+    vocabulary = Vocabulary(words, [frequencies[w] for w in words])
+    vocabulary.name, vocabulary.label = "english", "real English"
+    return vocabulary
+
+
+@lru_cache(maxsize=8)
+def zipf_vocabulary(size: int, exponent: float) -> Vocabulary:
+    """V made-up words ``w1, w2, ...`` with p_i proportional to i^(-exponent) (Zipf's law)."""
+    ranks = np.arange(1, size + 1)
+    vocabulary = Vocabulary([f"w{i}" for i in ranks], ranks ** (-float(exponent)))
+    vocabulary.name, vocabulary.label = "zipf", f"Zipf's law (exponent {exponent:g})"
+    return vocabulary
+
+
+def make_vocabulary(scenario) -> Vocabulary:
+    """The real vocabulary a scenario names."""
+    if scenario.world == "english":
+        return english_vocabulary(scenario.vocabulary_size)
+    if scenario.world == "zipf":
+        return zipf_vocabulary(scenario.vocabulary_size, scenario.zipf_exponent)
+    raise ValueError(f"{scenario.world!r} is not a vocabulary world")

@@ -39,6 +39,7 @@ BAD = {
     "--world": "mars", "--model": "nn", "--synthetic-fraction": "1.5", "--generations": "0",
     "--sample-size": "1", "--replicates": "abc", "--mode": "keep", "--temperature": "0",
     "--tail-thresholds": "-2", "--tail-index": "2", "--seed": "-5",
+    "--vocabulary-size": "3", "--zipf-exponent": "9", "--top-k": "-1", "--top-p": "0",
 }
 
 

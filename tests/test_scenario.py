@@ -18,6 +18,10 @@ BAD_VALUES = {
     "temperature": [0, -1, 5.5, math.inf, "hot"],
     "tail_thresholds": [(), (0,), (-1,), (11,), (1, 2, 3, 4, 5, 6), ("a",), math.nan],
     "tail_index": [2, 1, 101, "t"],
+    "vocabulary_size": [9, 50_001, 100.5, "many"],
+    "zipf_exponent": [0.4, 3.5, "steep"],
+    "top_k": [-1, 50_001, 2.5],
+    "top_p": [0, -0.5, 1.01, "most"],
     "seed": [-1, 2**32, 1.5, "lucky"],
 }
 
@@ -30,6 +34,22 @@ def test_every_knob_has_bad_values_listed():
 def test_bad_value_is_refused_naming_the_knob(name, value):
     with pytest.raises(ScenarioError, match=name):
         Scenario(**{name: value})
+
+
+def test_models_must_fit_their_world():
+    with pytest.raises(ScenarioError, match="categorical"):
+        Scenario(world="english")
+    with pytest.raises(ScenarioError, match="gaussian_mle or gaussian_unbiased"):
+        Scenario(model="categorical")
+    assert Scenario(world="zipf", model="categorical").is_vocabulary
+
+
+def test_vocabulary_budget_grows_with_the_words_in_play():
+    cheap = Scenario(world="zipf", model="categorical", vocabulary_size=1000, sample_size=1000, replicates=20)
+    assert cheap.estimated_seconds() < 0.2
+    with pytest.raises(ScenarioError, match="lower replicates or generations"):
+        Scenario(world="english", model="categorical", vocabulary_size=50_000, sample_size=10**6,
+                 synthetic_fraction=0.5, generations=200, replicates=32)
 
 
 def test_defaults_are_valid_and_numbers_are_coerced():
@@ -116,6 +136,10 @@ scenarios = st.builds(
     Scenario,
     world=st.sampled_from(["gaussian", "heavy_tailed", "bimodal"]),
     model=st.sampled_from(["gaussian_mle", "gaussian_unbiased"]),
+    vocabulary_size=st.integers(10, 50_000),
+    zipf_exponent=st.floats(0.5, 3),
+    top_k=st.integers(0, 50_000),
+    top_p=st.floats(0.001, 1),
     synthetic_fraction=st.floats(0, 1),
     generations=st.integers(1, 200),
     sample_size=st.integers(2, 10**4),
