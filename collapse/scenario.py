@@ -246,8 +246,12 @@ class Scenario:
             )
         seconds = self.estimated_seconds()
         if seconds > BUDGET_SECONDS:
-            sampled = self.world != "gaussian" and self.real_count() > 0
-            lower = "sample_size, replicates or generations" if sampled else "replicates or generations"
+            if self.is_vocabulary:
+                lower = "vocabulary_size, sample_size, replicates or generations"
+            elif self.world != "gaussian" and self.real_count() > 0:
+                lower = "sample_size, replicates or generations"
+            else:
+                lower = "replicates or generations"
             raise ScenarioError(
                 f"this scenario would need about {seconds:.0f} s of computing "
                 f"(the limit is {BUDGET_SECONDS:.0f} s): lower {lower}"
