@@ -178,12 +178,16 @@ class VocabularyRun:
         Generation -> word probabilities of replicate 0 at the shown generations.
     death_generation : ndarray of int
         For replicate 0, the generation each word was last lost in (-1: alive at the end).
+    final_mean, final_var : ndarray
+        Mean and variance over replicates of each word's final frequency.
     """
 
     results: pd.DataFrame
     vocabulary: object
     snapshots: dict
     death_generation: np.ndarray
+    final_mean: np.ndarray
+    final_var: np.ndarray
 
 
 def simulate_vocabulary(scenario: Scenario) -> VocabularyRun:
@@ -206,6 +210,7 @@ def simulate_vocabulary(scenario: Scenario) -> VocabularyRun:
     values[0] = vocabulary_metrics(np.arange(V), real, real)
     snapshots = {0: real}
     death = np.full(V, -1)
+    final_sum, final_sumsq = np.zeros(V), np.zeros(V)
     for r, rng in enumerate(replicate_generators(scenario)):
         model = make_model(scenario)
         pool = draw_counts(M, real, rng, real_cdf)
@@ -222,11 +227,15 @@ def simulate_vocabulary(scenario: Scenario) -> VocabularyRun:
                     snapshots[g] = model.probabilities_
                 death[(death < 0) & ~alive] = g  # newly lost
                 death[alive] = -1  # (re)learnt from fresh text
+        final_sum[model.support_] += model.support_probabilities_
+        final_sumsq[model.support_] += model.support_probabilities_**2
     frame = pd.DataFrame(values.reshape(-1, len(VOCABULARY_METRICS)), columns=VOCABULARY_METRICS)
     frame.insert(0, "replicate", np.tile(np.arange(R), G + 1))
     frame.insert(0, "generation", np.repeat(np.arange(G + 1), R))
     frame["surviving_words"] = frame["surviving_words"].astype(np.int64)
-    return VocabularyRun(frame, vocabulary, snapshots, death)
+    final_mean = final_sum / R
+    final_var = np.maximum(final_sumsq / R - final_mean**2, 0.0) * R / max(R - 1, 1)
+    return VocabularyRun(frame, vocabulary, snapshots, death, final_mean, final_var)
 
 
 def run(scenario: Scenario) -> pd.DataFrame:

@@ -151,3 +151,75 @@ def regression_test_error(n, sigma2: float, d: int, T: int, mode: str = "replace
         return n * unit
     partial = np.cumsum(1.0 / np.arange(1, int(np.max(n)) + 1) ** 2)
     return unit * np.where(n > 0, partial[np.maximum(n, 1) - 1], 0.0)
+
+
+# -- Section 4: a vocabulary resampled (Wright-Fisher drift with population M) --------
+def gini_simpson(p) -> float:
+    """Gini-Simpson diversity ``1 - sum p_i^2``: the chance two random words differ."""
+    p = np.asarray(p, dtype=float)
+    return float(1.0 - p @ p)
+
+
+def expected_gini_simpson(n, M: int, H0: float):
+    """E[H_n] = H_0 (1 - 1/M)^n when each generation reads only the last one's text."""
+    return H0 * (1 - 1 / M) ** np.asarray(n, dtype=float)
+
+
+def gini_simpson_with_fresh_data(generations: int, M: int, synthetic_fraction: float, real_p):
+    """Exact E[H_n], n = 0..G, when round n reads a M fresh real words and (1-a) M model words.
+
+    With S_n = E[sum p_i^2] and C_n = E[sum p0_i p_i]::
+
+        S_{n+1} = [a (1 - S_0) + (1-a)(1 - S_n)] / M + a^2 S_0 + 2a(1-a) C_n + (1-a)^2 S_n
+        C_{n+1} = a S_0 + (1-a) C_n
+
+    (no decoding; ``a M`` a whole number, as in the engine).
+    """
+    a = 1.0 - synthetic_fraction
+    S0 = float(np.sum(np.asarray(real_p, dtype=float) ** 2))
+    S = np.empty(generations + 1)
+    S[0], C = S0, S0
+    for n in range(generations):
+        S[n + 1] = (a * (1 - S0) + (1 - a) * (1 - S[n])) / M + a * a * S0 + 2 * a * (1 - a) * C + (1 - a) ** 2 * S[n]
+        C = a * S0 + (1 - a) * C
+    return 1.0 - S
+
+
+def stationary_gini_simpson(M: int, synthetic_fraction: float, H0: float) -> float:
+    """H* = H_0 (a(2-a) - a/M) / (a(2-a) + (1-a)/M): the same form as the Gaussian v*."""
+    a = 1.0 - synthetic_fraction
+    b = a * (2 - a)
+    return H0 * (b - a / M) / (b + (1 - a) / M)
+
+
+def survival_scale(n):
+    """g_n of the branching approximation: g_1 = 1, g_{n+1} = 1 - e^{-g_n} (about 2/n)."""
+    n = int(np.max(n))
+    g = np.empty(n + 1)
+    g[0] = np.inf  # generation 0 is the real world: every word is alive
+    if n >= 1:
+        g[1] = 1.0
+    for k in range(1, n):
+        g[k + 1] = -np.expm1(-g[k])
+    return g
+
+
+def word_survival(expected_count, n):
+    """P(a word is still alive at generation n), s = 1: about 1 - exp(-M p0 g_n)."""
+    g = survival_scale(n)[np.asarray(n)]
+    return -np.expm1(-np.asarray(expected_count, dtype=float) * g)
+
+
+def word_survival_exact(p0: float, M: int, generations: int) -> np.ndarray:
+    """Exact P(alive at n), n = 0..G, from the binomial chain c_{n+1} ~ Bin(M, c_n / M), c_1 ~ Bin(M, p0)."""
+    from scipy.stats import binom
+
+    states = np.arange(M + 1)
+    transition = binom.pmf(states[None, :], M, states[:, None] / M)  # row: from, column: to
+    counts = binom.pmf(states, M, p0)
+    alive = np.ones(generations + 1)
+    for n in range(1, generations + 1):
+        if n > 1:
+            counts = counts @ transition
+        alive[n] = 1.0 - counts[0]
+    return alive

@@ -77,3 +77,45 @@ def test_sample_size_costs_nothing_with_exact_statistics():
     # with M = 10^9 the variance barely moves: log var has sd sqrt(100 * 2 / M)
     assert np.allclose(huge.var[100], 1, atol=5 * np.sqrt(200 / 10**9))
     assert huge.var[100].std() > 0
+
+
+from collapse.loop import simulate_vocabulary  # noqa: E402
+
+VOCAB = dict(world="english", model="categorical", vocabulary_size=300, sample_size=200, generations=30, replicates=5)
+
+
+def test_vocabulary_results_and_records():
+    run_ = simulate_vocabulary(Scenario(**VOCAB))
+    assert list(run_.results.columns) == ["generation", "replicate", "entropy_bits", "gini_simpson",
+                                          "surviving_words", "extinct_real_mass", "top10_share", "distance"]
+    first = run_.results[run_.results.generation == 0]
+    assert (first.surviving_words == 300).all() and (first.distance == 0).all()
+    assert sorted(run_.snapshots) == [0, 1, 8, 16, 23, 30]
+    # replicate 0's record: words with a death generation are exactly those gone at the end
+    last = run_.snapshots[30]
+    assert np.array_equal(run_.death_generation >= 1, last == 0)
+    assert run_.results.loc[(run_.results.generation == 30) & (run_.results.replicate == 0),
+                            "surviving_words"].item() == np.count_nonzero(last)
+    assert run_.vocabulary.words[0] == "the"
+
+
+def test_vocabulary_replicates_use_their_own_streams():
+    small = simulate_vocabulary(Scenario(**{**VOCAB, "replicates": 2})).results
+    large = simulate_vocabulary(Scenario(**VOCAB)).results
+    assert np.array_equal(small.entropy_bits, large[large.replicate < 2].entropy_bits)
+
+
+def test_fresh_text_brings_words_back():
+    run_ = simulate_vocabulary(Scenario(**{**VOCAB, "synthetic_fraction": 0.5, "generations": 60}))
+    gone = run_.death_generation >= 1
+    # fresh real text re-teaches words: few stay lost, and far fewer than without it
+    pure = simulate_vocabulary(Scenario(**{**VOCAB, "generations": 60}))
+    assert gone.sum() < (pure.death_generation >= 1).sum()
+
+
+def test_vocabulary_cli_is_deterministic_across_processes():
+    command = [sys.executable, "-m", "collapse", "run", "--world", "english", "--model", "categorical",
+               "--vocabulary-size", "500", "--generations", "10", "--replicates", "3", "--top-k", "100"]
+    first = subprocess.run(command, capture_output=True, check=True).stdout
+    assert first == subprocess.run(command, capture_output=True, check=True).stdout
+    assert first.startswith(b"generation,replicate,entropy_bits,gini_simpson,surviving_words")

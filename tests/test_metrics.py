@@ -42,3 +42,21 @@ def test_metrics_frame_and_summary():
     assert summary[("std", "median")].tolist() == pytest.approx([1.0, 0.5, 0.3])
     assert summary[("std", "low")].iloc[2] == pytest.approx(0.22)
     assert isinstance(summary, pd.DataFrame)
+
+
+from collapse.metrics import VOCABULARY_METRICS, vocabulary_metrics  # noqa: E402
+
+
+def test_vocabulary_metrics_by_hand():
+    real = np.array([0.4, 0.3, 0.2, 0.1])
+    words, p = np.array([0, 2]), np.array([0.75, 0.25])
+    values = dict(zip(VOCABULARY_METRICS, vocabulary_metrics(words, p, real)))
+    assert values["entropy_bits"] == pytest.approx(-(0.75 * np.log2(0.75) + 0.25 * np.log2(0.25)))
+    assert values["gini_simpson"] == pytest.approx(1 - 0.75**2 - 0.25**2)
+    assert values["surviving_words"] == 2
+    assert values["extinct_real_mass"] == pytest.approx(0.4)
+    assert values["top10_share"] == pytest.approx(1.0)
+    assert values["distance"] == pytest.approx(0.5 * (0.35 + 0.3 + 0.05 + 0.1))
+    same = dict(zip(VOCABULARY_METRICS, vocabulary_metrics(np.arange(4), real, real)))
+    assert same["distance"] == pytest.approx(0, abs=1e-15) and same["extinct_real_mass"] == pytest.approx(0, abs=1e-15)
+    assert same["surviving_words"] == 4

@@ -59,3 +59,52 @@ def test_tail_mass_is_exact():
 def test_make_model_reads_the_scenario():
     model = make_model(Scenario(model="gaussian_unbiased", temperature=0.5))
     assert (model.ddof, model.temperature) == (1, 0.5)
+
+
+from collapse.models import CategoricalModel, draw_counts, merge_counts  # noqa: E402
+
+
+@pytest.mark.parametrize("n", [3, 200, 5000])  # inverse-CDF tokens, sorted uniforms, binomial splitting
+def test_draw_counts_are_exactly_multinomial(n):
+    rng = np.random.default_rng(4)
+    q = np.array([0.4, 0.3, 0.2, 0.05, 0.05] + [0.0] * 0)
+    q = np.concatenate([q, np.full(95, 1e-12)])  # K = 100: pushes each n to its method
+    q /= q.sum()
+    reps = 4000
+    counts = np.zeros((reps, q.size))
+    for i in range(reps):
+        positions, c = draw_counts(n, q, rng)
+        counts[i, positions] = c
+    assert np.all(counts.sum(axis=1) == n)
+    mean, var = counts.mean(axis=0)[:5], counts.var(axis=0)[:5]
+    se = np.sqrt(n * q[:5] * (1 - q[:5]) / reps)
+    assert np.all(np.abs(mean - n * q[:5]) < 4 * se)
+    # variance of a binomial count, within 4 standard errors of a sample variance
+    expected_var = n * q[:5] * (1 - q[:5])
+    assert np.all(np.abs(var - expected_var) < 4 * expected_var * np.sqrt(2 / reps) + 1e-9)
+
+
+def test_merge_counts_adds_sparse_vectors():
+    words, counts = merge_counts((np.array([1, 5]), np.array([2.0, 3.0])), (np.array([5, 7]), np.array([1.0, 1.0])), 10)
+    assert words.tolist() == [1, 5, 7] and counts.tolist() == [2.0, 4.0, 1.0]
+    dense = merge_counts((np.arange(10), np.ones(10)), (np.array([0]), np.array([4.0])), 10)
+    assert dense[1][0] == 5.0 and dense[0].size == 10
+
+
+def test_categorical_fit_and_decoding():
+    model = CategoricalModel().fit([5, 3, 2, 0])
+    assert model.probabilities_ == pytest.approx([0.5, 0.3, 0.2, 0.0])
+    assert model.support_.tolist() == [0, 1, 2]
+    cold = CategoricalModel(temperature=0.5).fit([5, 3, 2, 0]).decoded_probabilities()
+    assert cold == pytest.approx(np.array([25, 9, 4, 0]) / 38)
+    assert CategoricalModel(top_k=2).fit([5, 3, 2, 0]).decoded_probabilities() == pytest.approx([5 / 8, 3 / 8, 0, 0])
+    # nucleus: the smallest set of most likely words covering 0.7 is {0, 1}
+    assert CategoricalModel(top_p=0.7).fit([5, 3, 2, 0]).decoded_probabilities() == pytest.approx([5 / 8, 3 / 8, 0, 0])
+    assert CategoricalModel(top_p=0.5).fit([5, 3, 2, 0]).decoded_probabilities() == pytest.approx([1, 0, 0, 0])
+
+
+def test_categorical_samples_only_what_it_decodes():
+    model = CategoricalModel(top_k=1).fit([1, 9, 0])
+    assert set(model.sample(50, np.random.default_rng(0))) == {1}
+    counts = model.sample_counts(1000, np.random.default_rng(0))
+    assert counts.tolist() == [0, 1000, 0]

@@ -155,3 +155,77 @@ def test_regression_replace_matches_a_direct_simulation():
     for i in range(n_rounds):
         assert_mean_matches(errors[:, i], (i + 1) * per_round, f"round {i + 1}")
     assert per_round == pytest.approx(theory.regression_test_error(1, 1.0, d, T), rel=0.5)
+
+
+# -- Section 4: vocabulary ----------------------------------------------------------
+from collapse.loop import simulate_vocabulary  # noqa: E402
+from collapse.worlds import zipf_vocabulary  # noqa: E402
+
+R_WORDS = 1000
+
+
+def vocabulary_run(**knobs):
+    base = dict(world="zipf", model="categorical", vocabulary_size=200, zipf_exponent=1.0,
+                sample_size=100, replicates=R_WORDS, seed=11)
+    return simulate_vocabulary(Scenario(**{**base, **knobs}))
+
+
+def at_generation(results, n, column):
+    return results.loc[results.generation == n, column].to_numpy()
+
+
+def test_gini_simpson_decays_as_one_minus_one_over_M():
+    run_ = vocabulary_run(synthetic_fraction=1.0, generations=40)
+    H0 = theory.gini_simpson(zipf_vocabulary(200, 1.0).probabilities)
+    for n in [1, 5, 20, 40]:
+        assert_mean_matches(at_generation(run_.results, n, "gini_simpson"),
+                            theory.expected_gini_simpson(n, 100, H0), f"Gini-Simpson n={n}")
+
+
+def test_word_frequencies_are_a_martingale_while_words_die():
+    run_ = vocabulary_run(synthetic_fraction=1.0, generations=40)
+    real = zipf_vocabulary(200, 1.0).probabilities
+    # the 20 commonest words (M p0 >= 1.6): rarer words' final frequencies are too
+    # skewed (mostly 0, rarely large) for a normal standard error to hold
+    z = (run_.final_mean[:20] - real[:20]) / np.sqrt(run_.final_var[:20] / R_WORDS)
+    assert np.all(np.abs(z) < Z)
+    surviving = at_generation(run_.results, 40, "surviving_words")
+    assert surviving.max() < 200
+    # and the number alive matches the exact per-word binomial chain
+    expected = sum(theory.word_survival_exact(p, 100, 40)[40] for p in real)
+    assert_mean_matches(surviving, expected, "surviving words n=40")
+
+
+def test_fresh_text_holds_diversity_at_the_stationary_level():
+    s, G = 0.5, 40
+    run_ = vocabulary_run(synthetic_fraction=s, generations=G, replicates=500)
+    real = zipf_vocabulary(200, 1.0).probabilities
+    H = theory.gini_simpson_with_fresh_data(G, 100, s, real)
+    for n in [1, 10, G]:
+        assert_mean_matches(at_generation(run_.results, n, "gini_simpson"), H[n], f"GS n={n}")
+    assert H[G] == pytest.approx(theory.stationary_gini_simpson(100, s, theory.gini_simpson(real)), rel=1e-6)
+
+
+def test_survival_approximation_for_rare_words():
+    n = np.arange(31)
+    for p in (0.002, 0.005):
+        exact = theory.word_survival_exact(p, 1000, 30)
+        assert theory.word_survival(1000 * p, n) == pytest.approx(exact, abs=0.01)
+    assert theory.survival_scale(200)[200] == pytest.approx(2 / 200, rel=0.05)
+
+
+def test_top_p_collapses_to_a_small_fixed_vocabulary_even_with_huge_samples():
+    run_ = simulate_vocabulary(Scenario(world="english", model="categorical", vocabulary_size=2000,
+                                        sample_size=10**9, top_p=0.8, generations=40, replicates=4))
+    surviving = run_.results.pivot(index="generation", columns="replicate", values="surviving_words")
+    assert (surviving.loc[40] <= 3).all()
+    assert (surviving.loc[20] == surviving.loc[40]).all()  # fixed after a few generations
+    assert (surviving.loc[1] > 1900).all()  # round 1 read real text: nothing lost yet
+
+
+def test_low_temperature_collapses_even_with_huge_samples():
+    run_ = simulate_vocabulary(Scenario(world="zipf", model="categorical", vocabulary_size=500,
+                                        sample_size=10**9, temperature=0.7, generations=30, replicates=3))
+    entropy = run_.results.groupby("generation")["entropy_bits"].mean().to_numpy()
+    assert np.all(np.diff(entropy[1:]) <= 0) and np.all(np.diff(entropy[1:6]) < 0)
+    assert entropy[-1] == 0.0  # a single word left
