@@ -14,8 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from collapse.export import file_stem, results_csv
-from collapse.figures import all_charts
-from collapse.loop import run
+from collapse.figures import all_charts, all_vocabulary_charts
+from collapse.loop import run, simulate_vocabulary
 from collapse.scenario import (
     BUDGET_SECONDS,
     KNOBS,
@@ -29,9 +29,6 @@ from collapse.scenario import (
 
 #: Streamlit's own URL parameters, never reported as unknown.
 STREAMLIT_PARAMS = {"embed", "embed_options"}
-#: Sample sizes offered on the log-scale slider (a URL may add its own value).
-SAMPLE_SIZES = [10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000,
-                100_000, 200_000, 500_000, 1_000_000]
 
 LABELS = {
     "world": "Real world",
@@ -73,6 +70,7 @@ class PageKnobs:
     headline: tuple[str, ...]
     more: tuple[str, ...]
     choices: dict = field(default_factory=dict)
+    sample_sizes: tuple[int, ...] = tuple(10**k * m for k in range(1, 6) for m in (1, 2, 5)) + (10**6,)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -165,7 +163,8 @@ def knob_widget(name: str, spec: PageKnobs, container=st) -> None:
     elif name == "generations":
         container.slider(label, 1, int(knob.high), step=1, key=name, help=help_text)
     elif name == "sample_size":
-        options = sorted(set(SAMPLE_SIZES) | {int(st.session_state[name])})
+        # a log scale; a value from the URL joins the options
+        options = sorted(set(spec.sample_sizes) | {int(st.session_state[name])})
         container.select_slider(label, options, key=name, help=help_text, format_func=lambda m: f"{m:,}")
     elif name == "replicates":
         _replicates_widget(label, help_text, spec, container)
@@ -176,6 +175,16 @@ def knob_widget(name: str, spec: PageKnobs, container=st) -> None:
         container.slider(label, 2.5, 100.0, step=0.5, key=name, help=help_text, disabled=disabled)
     elif name == "seed":
         container.number_input(label, 0, int(knob.high), step=1, key=name, help=help_text)
+    elif name == "vocabulary_size":
+        options = sorted({100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000} | {int(st.session_state[name])})
+        container.select_slider(label, options, key=name, help=help_text, format_func=lambda v: f"{v:,}")
+    elif name == "zipf_exponent":
+        disabled = st.session_state.get("world") != "zipf"
+        container.slider(label, 0.5, 3.0, step=0.05, key=name, help=help_text, disabled=disabled)
+    elif name == "top_k":
+        container.number_input(label, 0, int(knob.high), step=1, key=name, help=help_text)
+    elif name == "top_p":
+        container.slider(label, 0.01, 1.0, step=0.01, key=name, help=help_text)
     else:
         container.text_input(label, key=name, help=help_text)
 
@@ -207,7 +216,18 @@ def knob_panel(spec: PageKnobs) -> None:
 @st.cache_data(max_entries=32, show_spinner="Simulating…")
 def cached_results(scenario_json: str) -> pd.DataFrame:
     """The tidy results of a scenario; a repeated setting costs nothing."""
-    return run(Scenario.from_json(scenario_json))
+    scenario = Scenario.from_json(scenario_json)
+    if scenario.is_vocabulary:
+        return cached_vocabulary(scenario_json)[0].results
+    return run(scenario)
+
+
+@st.cache_data(max_entries=16, show_spinner="Simulating…")
+def cached_vocabulary(scenario_json: str):
+    """A vocabulary run and every chart of the vocabulary page."""
+    scenario = Scenario.from_json(scenario_json)
+    vocabulary_run = simulate_vocabulary(scenario)
+    return vocabulary_run, all_vocabulary_charts(vocabulary_run, scenario)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -1,0 +1,69 @@
+"""Language-model collapse: a vocabulary of real English words, retrained on its own text.
+
+A language model is reduced to how often it uses each word. Each generation
+it reads some fresh human text and some text the previous generation wrote
+(decoded with temperature, top-k and top-p), and relearns its word
+frequencies. Rare words go first; the text gets repetitive.
+"""
+
+import streamlit as st
+
+import ui
+from collapse.figures import lost_words, sample_texts
+from collapse.scenario import MODELS_VOCABULARY, WORLDS_VOCABULARY, Scenario
+
+st.set_page_config(page_title="Vocabulary · Model Collapse Lab", page_icon="🌀", layout="wide")
+
+KNOBS = ui.PageKnobs(
+    page="vocabulary",
+    base=Scenario(world="english", model="categorical", vocabulary_size=5_000, sample_size=10_000,
+                  generations=100, replicates=20),
+    headline=("synthetic_fraction", "generations", "temperature", "top_p"),
+    more=("world", "vocabulary_size", "zipf_exponent", "sample_size", "top_k", "mode", "replicates", "seed"),
+    choices={"world": WORLDS_VOCABULARY, "model": MODELS_VOCABULARY},
+    sample_sizes=tuple(10**k * m for k in range(1, 9) for m in (1, 2, 5)) + (10**9,),
+)
+ui.load_url_once(KNOBS)
+
+st.title("When a chatbot learns from chatbots")
+st.markdown(
+    "A language model, boiled down to how often it uses each word, is retrained generation after "
+    "generation on text that earlier generations wrote. Rare words are never written, so the next "
+    "model never learns them: the vocabulary shrinks and the text repeats itself."
+)
+
+st.sidebar.header("Knobs")
+ui.knob_panel(KNOBS)
+scenario, refusal = ui.current_scenario(KNOBS)
+ui.write_url(scenario, KNOBS)
+ui.show_problems(scenario, refusal)
+ui.share_and_download(scenario, KNOBS)
+
+vocabulary_run, charts = ui.cached_vocabulary(scenario.to_json())
+top = st.columns(2)
+bottom = st.columns(2)
+for column, name in zip(top + bottom, ["rank_frequency", "surviving", "entropy", "extinct"]):
+    figure, caption = charts[name]
+    with column:
+        st.plotly_chart(figure, key=f"chart_{name}", theme=None)
+        st.caption(caption)
+
+st.subheader("What the model writes")
+real_text, model_text = sample_texts(vocabulary_run, scenario)
+left, right = st.columns(2)
+left.markdown("**Words drawn from real text** (generation 0)")
+left.info(real_text)
+right.markdown(f"**Words written by the model after {scenario.generations} generations** (one run)")
+right.info(model_text)
+st.caption("Words are drawn one by one from each word-frequency model, so neither reads as sentences; "
+           "compare how varied they are.")
+
+st.subheader("Words that died")
+table = lost_words(vocabulary_run)
+if table.empty:
+    st.write("In this run the model lost no word.")
+else:
+    lost = int((vocabulary_run.death_generation >= 1).sum())
+    st.caption(f"In one run (replicate 1) the model lost {lost:,} of {vocabulary_run.vocabulary.size:,} words "
+               f"by generation {scenario.generations}; here are {len(table)} of them, from the commonest to the rarest.")
+    st.dataframe(table, hide_index=True, key="lost_words")
