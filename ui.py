@@ -30,6 +30,9 @@ from collapse.scenario import (
 #: Streamlit's own URL parameters, never reported as unknown.
 STREAMLIT_PARAMS = {"embed", "embed_options"}
 
+GENERATION_STEPS = (1, 2, 3, 5, 10, 15, 20, 30, 40, 50, 60, 80, 100, 150, 200, 300, 400, 500,
+                    750, 1_000, 1_500, 2_000)
+
 LABELS = {
     "world": "Real world",
     "model": "Model",
@@ -137,7 +140,7 @@ def write_url(scenario: Scenario, spec: PageKnobs) -> None:
 def share_url(scenario: Scenario, spec: PageKnobs) -> str:
     """The full link to this view (just the query string where the host is unknown)."""
     base = st.context.url or ""
-    return f"{base}?{urlencode(scenario.to_query_params(spec.names))}"
+    return f"{base}?{urlencode(scenario.to_query_params(spec.names), safe=',')}"
 
 
 def show_problems(scenario: Scenario, refusal: str | None) -> None:
@@ -161,7 +164,9 @@ def knob_widget(name: str, spec: PageKnobs, container=st) -> None:
     elif name == "synthetic_fraction":
         container.slider(label, 0.0, 1.0, step=0.01, key=name, help=help_text)
     elif name == "generations":
-        container.slider(label, 1, int(knob.high), step=1, key=name, help=help_text)
+        # roughly logarithmic steps: 1..100 matter as much as 100..2000
+        options = sorted(set(GENERATION_STEPS) | {int(st.session_state[name])})
+        container.select_slider(label, options, key=name, help=help_text)
     elif name == "sample_size":
         # a log scale; a value from the URL joins the options
         options = sorted(set(spec.sample_sizes) | {int(st.session_state[name])})
@@ -222,7 +227,7 @@ def cached_results(scenario_json: str) -> pd.DataFrame:
     return run(scenario)
 
 
-@st.cache_data(max_entries=16, show_spinner="Simulating…")
+@st.cache_resource(max_entries=16, show_spinner="Simulating…")
 def cached_vocabulary(scenario_json: str):
     """A vocabulary run and every chart of the vocabulary page."""
     scenario = Scenario.from_json(scenario_json)
@@ -230,9 +235,13 @@ def cached_vocabulary(scenario_json: str):
     return vocabulary_run, all_vocabulary_charts(vocabulary_run, scenario)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def cached_charts(scenario_json: str):
-    """Every dashboard chart and caption for a scenario."""
+    """Every dashboard chart and caption for a scenario.
+
+    A resource cache: the figures are shared read-only, not copied on every
+    rerun (copying ~1 MB of figures was a third of a rerun's time).
+    """
     return all_charts(cached_results(scenario_json), Scenario.from_json(scenario_json))
 
 

@@ -33,7 +33,9 @@ GENERATION_AXIS = "Generation (times the model was retrained)"
 #: Streamlit swaps Plotly's default template for one whose colours export badly;
 #: every figure names its own.
 TEMPLATE = "plotly_white"
-MAX_FRAMES = 60
+MAX_FRAMES = 40
+#: Tail masses below this (in %) sit on the floor of the log axis.
+TAIL_FLOOR_PERCENT = 1e-4
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -67,6 +69,12 @@ def _layout(fig: go.Figure, title: str, y_title: str, key: str, **extra) -> go.F
     )
     fig.update_layout(**{**settings, **extra})
     return fig
+
+
+def _generation_axis(fig: go.Figure, generations: int) -> None:
+    """Generations 0..G with the last one labelled: the captions talk about it."""
+    ticks = sorted({int(t) for t in np.linspace(0, generations, 5).round()})
+    fig.update_xaxes(range=[0, generations], tickvals=ticks)
 
 
 def _band(fig: go.Figure, x, low, high, colour: str, name: str) -> None:
@@ -106,7 +114,7 @@ def distribution_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.Da
     shown = shown_generations(G)
     lo = min(-4.5, *(run["mean"] - 4 * run["std"]).clip(lower=-10))
     hi = max(4.5, *(run["mean"] + 4 * run["std"]).clip(upper=10))
-    x = np.linspace(lo, hi, 600)
+    x = np.linspace(lo, hi, 240)
     real_density = world.pdf(x)
     colours = sample_colorscale("Viridis", np.linspace(0.0, 0.85, len(shown)))
 
@@ -121,9 +129,10 @@ def distribution_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.Da
                              fillcolor=_rgba(OKABE_ITO["orange"], 0.15), name=f"model at generation {G}"))
 
     frame_generations = sorted({int(g) for g in np.linspace(1, G, min(MAX_FRAMES, G))})
+    # frames carry only the new y values (rounded): the page stays light
     fig.frames = [
         go.Frame(name=str(g), traces=[player_index],
-                 data=[go.Scatter(x=x, y=_gaussian_density(x, run.at[g, "mean"], run.at[g, "std"]),
+                 data=[go.Scatter(y=np.round(_gaussian_density(x, run.at[g, "mean"], run.at[g, "std"]), 5),
                                   name=f"model at generation {g}")])
         for g in frame_generations
     ]
@@ -174,10 +183,15 @@ def tail_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame 
         _median_with_band(fig, summary, column, colour, f"beyond {k:g} sd", scale=100)
         fig.add_hline(y=100 * world.tail_mass(k), line=dict(color=colour, dash="dash", width=2),
                       annotation_text=f"real world: {percent(world.tail_mass(k))} beyond {k:g} sd",
-                      annotation_position="top right")
+                      annotation_position="top left", annotation_bgcolor="rgba(255,255,255,0.8)")
     fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=REAL_LINE, name="real world (dashed lines)"))
-    _layout(fig, "Tails disappearing", "Share of outputs in the tails (%)", "tails")
-    fig.update_yaxes(rangemode="tozero")
+    _layout(fig, "Tails disappearing", "Share in the tails (%, log scale)", "tails")
+    # orders of magnitude are the story: a log axis, with vanished tails shown at its floor
+    fig.update_yaxes(type="log", range=[np.log10(TAIL_FLOOR_PERCENT), np.log10(100)], exponentformat="none")
+    for trace in fig.data:
+        if trace.y is not None and trace.y[0] is not None:
+            trace.y = np.maximum(np.asarray(trace.y, dtype=float), TAIL_FLOOR_PERCENT)
+    _generation_axis(fig, scenario.generations)
 
     G = scenario.generations
     k = scenario.tail_thresholds[-1] if len(scenario.tail_thresholds) == 1 else scenario.tail_thresholds[0]
@@ -225,8 +239,9 @@ def spread_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFram
     if overlay is not None:
         label, curve = overlay
         fig.add_trace(go.Scatter(x=np.arange(curve.size), y=curve, mode="lines", line=THEORY_LINE, name=label))
-    _layout(fig, "Spread shrinking", "Spread (standard deviation; real world = 1)", "spread")
+    _layout(fig, "Spread shrinking", "Spread (sd; real world = 1)", "spread")
     fig.update_yaxes(rangemode="tozero")
+    _generation_axis(fig, scenario.generations)
 
     G = scenario.generations
     median = summary.loc[G, ("std", "median")]
@@ -244,8 +259,9 @@ def distance_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFr
     fig = go.Figure()
     _median_with_band(fig, summary, "distance", OKABE_ITO["purple"], "model")
     fig.add_hline(y=0.0, line=REAL_LINE, annotation_text="real world (distance 0)", annotation_position="top right")
-    _layout(fig, "Drifting away", "Distance from real world (Wasserstein-1, sd)", "distance")
+    _layout(fig, "Drifting away", "Distance to real world (sd)", "distance")
     fig.update_yaxes(rangemode="tozero")
+    _generation_axis(fig, scenario.generations)
     G = scenario.generations
     median, high = summary.loc[G, ("distance", "median")], summary.loc[G, ("distance", "high")]
     first = summary.loc[1, ("distance", "median")]
@@ -306,6 +322,7 @@ def _vocabulary_summary_chart(summary, metric, colour, title, y_title, key, real
     fig.add_hline(y=real_level * scale, line=REAL_LINE, annotation_text=real_label, annotation_position="bottom right")
     _layout(fig, title, y_title, key)
     fig.update_yaxes(rangemode="tozero")
+    _generation_axis(fig, int(summary.index.max()))
     return fig
 
 

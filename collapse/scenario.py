@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 WORLDS_1D = ("gaussian", "heavy_tailed", "bimodal")
 WORLDS_VOCABULARY = ("english", "zipf")
 MODELS_1D = ("gaussian_mle", "gaussian_unbiased")
@@ -330,7 +332,10 @@ def _vocabulary_step_seconds(knobs: dict[str, Any]) -> float:
     """
     V, M = knobs["vocabulary_size"], knobs["sample_size"]
     pure = knobs["synthetic_fraction"] == 1.0 and knobs["mode"] == "replace"
-    per_word = (10e-9 if M < 4 * V else 80e-9) if pure else 200e-9
+    if M < 4 * V:  # counting drawn tokens
+        per_word = 10e-9 if pure else 40e-9
+    else:  # conditional binomials, dearer for huge counts (measured up to M = 10^9)
+        per_word = (80e-9 if pure else 150e-9) * (1 + np.log10(M / (4 * V)) / 2)
     return 30e-6 + per_word * min(M, V)
 
 

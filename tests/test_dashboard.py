@@ -135,7 +135,7 @@ def test_over_budget_settings_are_refused_and_the_charts_stay():
 
 def test_replicates_are_clamped_to_the_budget_with_a_note():
     at = open_page(replicates="2000")
-    at.slider(key="generations").set_value(2000).run()
+    at.select_slider(key="generations").set_value(2000).run()
     assert not at.exception
     assert at.session_state["replicates"] == 500  # 10^6 rows / 2000 generations
     assert any("Replicates lowered to 500" in i.value for i in at.info)
