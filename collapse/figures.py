@@ -74,7 +74,7 @@ def _layout(fig: go.Figure, title: str, y_title: str, key: str, **extra) -> go.F
 def _generation_axis(fig: go.Figure, generations: int) -> None:
     """Generations 0..G with the last one labelled: the captions talk about it."""
     ticks = sorted({int(t) for t in np.linspace(0, generations, 5).round()})
-    fig.update_xaxes(range=[0, generations], tickvals=ticks)
+    fig.update_xaxes(range=[-0.01 * generations, 1.03 * generations], tickvals=ticks)
 
 
 def _band(fig: go.Figure, x, low, high, colour: str, name: str) -> None:
@@ -181,10 +181,9 @@ def tail_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame 
     for k, colour in zip(scenario.tail_thresholds, SERIES):
         column = tail_column(k)
         _median_with_band(fig, summary, column, colour, f"beyond {k:g} sd", scale=100)
-        fig.add_hline(y=100 * world.tail_mass(k), line=dict(color=colour, dash="dash", width=2),
-                      annotation_text=f"real world: {percent(world.tail_mass(k))} beyond {k:g} sd",
-                      annotation_position="top left", annotation_bgcolor="rgba(255,255,255,0.8)")
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line=REAL_LINE, name="real world (dashed lines)"))
+        fig.add_trace(go.Scatter(x=[0, scenario.generations], y=[100 * world.tail_mass(k)] * 2, mode="lines",
+                                 line=dict(color=colour, dash="dash", width=2), hoverinfo="skip",
+                                 name=f"real world: {percent(world.tail_mass(k))} beyond {k:g} sd"))
     _layout(fig, "Tails disappearing", "Share in the tails (%, log scale)", "tails")
     # orders of magnitude are the story: a log axis, with vanished tails shown at its floor
     fig.update_yaxes(type="log", range=[np.log10(TAIL_FLOOR_PERCENT), np.log10(100)], exponentformat="none")
