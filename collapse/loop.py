@@ -59,34 +59,54 @@ def replicate_generators(scenario: Scenario) -> list[np.random.Generator]:
     return [np.random.default_rng(child) for child in children]
 
 
-def gaussian_noise(n: int, shape, mean_rng, spread_rng) -> tuple[np.ndarray, np.ndarray]:
-    """Standard normal and chi-square(n-1) draws standing in for sets of n samples."""
-    z = mean_rng.standard_normal(shape)
-    chi2 = 2.0 * spread_rng.standard_gamma((n - 1) / 2, size=shape)
-    return z, chi2
+def gaussian_noise(n, shape, mean_rng, spread_rng) -> tuple[np.ndarray, np.ndarray]:
+    """Standard normal and chi-square(n-1) draws standing in for sets of n samples.
 
-
-def real_statistics(world: World1D, n: int, shape, mean_rng, spread_rng) -> SufficientStatistics:
-    """Statistics of independent sets of ``n`` real samples, arrays of ``shape``.
-
-    Exact draws for the Gaussian world; sample by sample (in chunks of whole
-    sets, in replicate-major order) for the others.
+    ``n`` is one count, or one per column of ``shape`` (a set of 0 or 1 has no spread).
     """
+    z = mean_rng.standard_normal(shape)
+    if np.ndim(n) == 0:
+        return z, 2.0 * spread_rng.standard_gamma(max(n - 1, 0) / 2, size=shape)
+    shapes = np.broadcast_to(np.maximum(np.asarray(n) - 1, 0) / 2, shape)
+    return z, 2.0 * spread_rng.standard_gamma(shapes)
+
+
+def real_statistics(world: World1D, n, rows: int, rounds: int, mean_rng, spread_rng) -> SufficientStatistics:
+    """Statistics of sets of real samples: arrays of shape (rows, rounds).
+
+    ``n`` is a set size, or an array of set sizes (one per round). Exact draws
+    for the Gaussian world; sample by sample for the others, each replicate's
+    samples in one row (replicate-major, so a replicate's draws do not depend
+    on how many run beside it).
+    """
+    sizes = np.broadcast_to(n, (rounds,))
+    shape = (rows, rounds)
     if world.is_gaussian:
-        z, chi2 = gaussian_noise(n, shape, mean_rng, spread_rng)
-        return SufficientStatistics.of_gaussian(n, world.mean, world.std**2, z, chi2)
-    sets = int(np.prod(shape))
-    per_chunk = max(1, _CHUNK // n)
-    parts = [
-        SufficientStatistics.from_samples(world.sample((min(per_chunk, sets - start), n), mean_rng))
-        for start in range(0, sets, per_chunk)
-    ]
-    mean = np.concatenate([p.mean for p in parts]).reshape(shape)
-    m2 = np.concatenate([p.m2 for p in parts]).reshape(shape)
-    return SufficientStatistics(n, mean, m2)
+        z, chi2 = gaussian_noise(n if np.ndim(n) == 0 else sizes, shape, mean_rng, spread_rng)
+        count = np.maximum(sizes, 1)  # empty sets: finite placeholders, never used
+        return SufficientStatistics(sizes, world.mean + np.sqrt(world.std**2 / count) * z, world.std**2 * chi2)
+    total = int(sizes.sum())
+    mean, m2 = np.zeros(shape), np.zeros(shape)
+    used = sizes > 0
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])[used]
+    per_chunk = max(1, _CHUNK // max(total, 1))
+    for start in range(0, rows, per_chunk):
+        x = world.sample((min(per_chunk, rows - start), total), mean_rng)
+        part_mean = np.add.reduceat(x, starts, axis=1) / sizes[used]
+        deviations = x - np.repeat(part_mean, sizes[used], axis=1)
+        mean[start : start + x.shape[0], used] = part_mean
+        m2[start : start + x.shape[0], used] = np.add.reduceat(deviations**2, starts, axis=1)
+    return SufficientStatistics(sizes, mean, m2)
 
 
-def simulate(scenario: Scenario) -> Trajectory:
+def synthetic_schedule(scenario: Scenario) -> np.ndarray:
+    """Synthetic samples in each round, index = generation (rounds 0 and 1 read none)."""
+    counts = np.full(scenario.generations + 1, scenario.synthetic_count())
+    counts[:2] = 0
+    return counts
+
+
+def simulate(scenario: Scenario, synthetic_counts: np.ndarray | None = None) -> Trajectory:
     """Run the loop with exact sufficient statistics, vectorised over replicates.
 
     A Gaussian model's fit depends only on (count, mean, sum of squares), so
@@ -94,36 +114,44 @@ def simulate(scenario: Scenario) -> Trajectory:
     chi-square) per set: a round costs the same for M = 10 and M = 10^9.
     Fresh real data are drawn the same way for the Gaussian world and sample by
     sample for the others.
+
+    ``synthetic_counts`` (index = generation) overrides the constant share of
+    the ``synthetic_fraction`` knob, e.g. with the share a simulated web
+    dictates year by year; each round still reads M samples.
     """
     world = make_world(scenario)
     model = make_model(scenario)
     G, M, R = scenario.generations, scenario.sample_size, scenario.replicates
-    n_real, n_syn = scenario.real_count(), scenario.synthetic_count()
+    syn = synthetic_schedule(scenario) if synthetic_counts is None else np.asarray(synthetic_counts)
+    real = M - syn
     rng = run_streams(scenario)
 
+    def per_round(counts):  # one count when constant: the cheaper, scalar draw
+        counts = counts[2:]
+        return int(counts[0]) if np.all(counts == counts[0]) else counts
+
     # noise arrays are (R, rounds) replicate-major; transposed to (rounds, R)
-    first = real_statistics(world, M, (R,), rng["first_mean"], rng["first_spread"])
-    later = G - 1
-    if n_real and later:
-        real = real_statistics(world, n_real, (R, later), rng["real_mean"], rng["real_spread"])
-        real_mean, real_m2 = np.ascontiguousarray(real.mean.T), np.ascontiguousarray(real.m2.T)
-    if n_syn and later:
-        noise = gaussian_noise(n_syn, (R, later), rng["synthetic_mean"], rng["synthetic_spread"])
+    first = real_statistics(world, M, R, 1, rng["first_mean"], rng["first_spread"])
+    if G > 1 and real[2:].any():
+        fresh = real_statistics(world, per_round(real), R, G - 1, rng["real_mean"], rng["real_spread"])
+        real_mean, real_m2 = np.ascontiguousarray(fresh.mean.T), np.ascontiguousarray(fresh.m2.T)
+    if G > 1 and syn[2:].any():
+        noise = gaussian_noise(per_round(syn), (R, G - 1), rng["synthetic_mean"], rng["synthetic_spread"])
         syn_z, syn_chi2 = (np.ascontiguousarray(a.T) for a in noise)
 
     means = np.empty((G + 1, R))
     variances = np.empty((G + 1, R))
     means[0], variances[0] = world.mean, world.std**2
-    pool = first
+    pool = SufficientStatistics(M, first.mean[:, 0], first.m2[:, 0])
     model.fit_statistics(pool)
     means[1], variances[1] = model.mean_, model.var_
     for g in range(2, G + 1):
         i = g - 2  # row of this round's pre-drawn noise
         parts = []
-        if n_real:
-            parts.append(SufficientStatistics(n_real, real_mean[i], real_m2[i]))
-        if n_syn:
-            parts.append(model.statistics_from_noise(n_syn, syn_z[i], syn_chi2[i]))
+        if real[g]:
+            parts.append(SufficientStatistics(real[g], real_mean[i], real_m2[i]))
+        if syn[g]:
+            parts.append(model.statistics_from_noise(syn[g], syn_z[i], syn_chi2[i]))
         new = parts[0] if len(parts) == 1 else parts[0].merge(parts[1])
         pool = new if scenario.mode == "replace" else pool.merge(new)
         model.fit_statistics(pool)

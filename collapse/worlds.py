@@ -105,9 +105,10 @@ class _Mixture:
         return -self.ppf(q)  # the mixture is symmetric about 0
 
     def rvs(self, size, random_state):
-        rng = random_state
-        side = rng.integers(0, 2, size=size) * 2 - 1
-        return self.centre * side + self.width * rng.standard_normal(size)
+        # one draw call per sample pair (the sign of one picks the hump): the
+        # stream is consumed in order, so chunking never changes the samples
+        z = random_state.standard_normal(tuple(np.atleast_1d(size)) + (2,))
+        return np.where(z[..., 0] < 0, -self.centre, self.centre) + self.width * z[..., 1]
 
 
 class BimodalWorld(World1D):
