@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
             type=_knob_type(knob.name),
             default=None,
             metavar=knob.name.upper(),
-            help=f"{knob.help} Allowed: {knob.allowed()}. Default: {default}.",
+            help=f"{knob.help} Allowed: {knob.allowed()}. Default: {default}.".replace("%", "%%"),
             **extra,
         )
     run_parser.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")

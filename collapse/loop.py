@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import entr
 
 from .metrics import VOCABULARY_METRICS, metrics_frame, vocabulary_metrics
 from .models import SufficientStatistics, draw_counts, make_model, merge_counts
@@ -218,7 +219,7 @@ class VocabularyRun:
     final_var: np.ndarray
 
 
-def simulate_vocabulary(scenario: Scenario) -> VocabularyRun:
+def simulate_vocabulary(scenario: Scenario, synthetic_counts=None, answer_real_weight=None) -> VocabularyRun:
     """Retrain a word-frequency model on its own text, with exact word counts.
 
     Round n reads ``M - round(s M)`` fresh real words plus ``round(s M)`` words
@@ -227,15 +228,23 @@ def simulate_vocabulary(scenario: Scenario) -> VocabularyRun:
     categorical fit depends only on the counts, which are drawn exactly
     (:func:`~collapse.models.draw_counts`), so a step costs O(V) for any M.
     Replicate i draws from ``SeedSequence(seed).spawn(R)[i]``.
+
+    ``synthetic_counts`` (index = generation) overrides the constant share, as
+    in :func:`simulate`. With ``answer_real_weight`` (index = generation) the
+    results also measure the model's answers, a mixture of real text (that
+    weight) and the model: ``answer_entropy_bits`` and ``answer_distance``.
     """
     vocabulary = make_vocabulary(scenario)
     real = vocabulary.probabilities
     real_cdf = np.cumsum(real)
     G, M, R, V = scenario.generations, scenario.sample_size, scenario.replicates, vocabulary.size
-    n_real, n_syn = scenario.real_count(), scenario.synthetic_count()
+    syn = synthetic_schedule(scenario) if synthetic_counts is None else np.asarray(synthetic_counts)
     shown = set(shown_generations(G))
     values = np.empty((G + 1, R, len(VOCABULARY_METRICS)))
     values[0] = vocabulary_metrics(np.arange(V), real, real)
+    answers = None if answer_real_weight is None else np.empty((G + 1, R, 2))
+    if answers is not None:
+        answers[0] = values[0, 0, 0], 0.0
     snapshots = {0: real}
     death = np.full(V, -1)
     final_sum, final_sumsq = np.zeros(V), np.zeros(V)
@@ -244,10 +253,15 @@ def simulate_vocabulary(scenario: Scenario) -> VocabularyRun:
         pool = draw_counts(M, real, rng, real_cdf)
         for g in range(1, G + 1):
             if g > 1:
-                new = merge_counts(draw_counts(n_real, real, rng, real_cdf), model.sample_sparse(n_syn, rng), V)
+                fresh = draw_counts(M - syn[g], real, rng, real_cdf)
+                new = merge_counts(fresh, model.sample_sparse(syn[g], rng), V)
                 pool = new if scenario.mode == "replace" else merge_counts(pool, new, V)
             model.fit_sparse(*pool, V)
             values[g, r] = vocabulary_metrics(model.support_, model.support_probabilities_, real)
+            if answers is not None:
+                w = answer_real_weight[g]
+                answer = w * real + (1 - w) * model.probabilities_
+                answers[g, r] = entr(answer).sum() / np.log(2), (1 - w) * values[g, r, -1]
             if r == 0:
                 alive = np.zeros(V, dtype=bool)
                 alive[model.support_] = True
@@ -261,6 +275,9 @@ def simulate_vocabulary(scenario: Scenario) -> VocabularyRun:
     frame.insert(0, "replicate", np.tile(np.arange(R), G + 1))
     frame.insert(0, "generation", np.repeat(np.arange(G + 1), R))
     frame["surviving_words"] = frame["surviving_words"].astype(np.int64)
+    if answers is not None:
+        frame["answer_entropy_bits"] = answers[..., 0].ravel()
+        frame["answer_distance"] = answers[..., 1].ravel()
     final_mean = final_sum / R
     final_var = np.maximum(final_sumsq / R - final_mean**2, 0.0) * R / max(R - 1, 1)
     return VocabularyRun(frame, vocabulary, snapshots, death, final_mean, final_var)
@@ -278,6 +295,10 @@ def run(scenario: Scenario) -> pd.DataFrame:
         :data:`~collapse.metrics.VOCABULARY_METRICS`. Generation 0 rows hold
         the real world's own values.
     """
+    if scenario.data_source == "web":
+        from .web import run_web  # the web builds on this module
+
+        return run_web(scenario)
     if scenario.is_vocabulary:
         return simulate_vocabulary(scenario).results
     trajectory = simulate(scenario)

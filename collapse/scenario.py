@@ -22,6 +22,7 @@ WORLDS_VOCABULARY = ("english", "zipf")
 MODELS_1D = ("gaussian_mle", "gaussian_unbiased")
 MODELS_VOCABULARY = ("categorical",)
 MODES = ("replace", "accumulate")
+DATA_SOURCES = ("mix", "web")
 
 #: Largest table a run may produce: one row per (generation, replicate).
 MAX_ROWS = 1_000_000
@@ -145,6 +146,27 @@ _KNOB_LIST = [
     Knob("top_p", float, "Nucleus decoding: the model only writes its most likely words "
          "that together make up this share of its probability (1 = no limit).",
          low=0.0, high=1.0, low_open=True),
+    Knob("data_source", str, "Where each generation's training data come from: mix (a fixed "
+         "synthetic_fraction of model output, the rest fresh real data) or web (scraped from a simulated "
+         "web whose AI-written share grows year by year; the synthetic share emerges from it).",
+         choices=DATA_SOURCES),
+    Knob("human_output", float, "Web: documents people publish in the first year (relative unit).",
+         low=0.01, high=100.0),
+    Knob("human_decline", float, "Web: how much people's publishing falls as the AI share of the web "
+         "rises (0 = not at all, 1 = they stop when the web is all AI).", low=0.0, high=1.0),
+    Knob("ai_output", float, "Web: AI-written documents published in the first AI year, per unit of "
+         "people's first-year output.", low=0.0, high=100.0),
+    Knob("ai_growth", float, "Web: yearly growth of AI output (0.3 = 30 % more each year).",
+         low=0.0, high=2.0),
+    Knob("archive_share", float, "Web: share of each year's training set taken from a frozen pre-AI "
+         "archive instead of the live web.", low=0.0, high=1.0),
+    Knob("detector_recall", float, "Web: share of AI-written documents a provenance filter (e.g. a "
+         "watermark detector) removes before training.", low=0.0, high=1.0),
+    Knob("detector_false_positive", float, "Web: share of human documents the filter wrongly removes.",
+         low=0.0, high=0.99),
+    Knob("retrieval_share", float, "Web: share of the model's answers taken from documents retrieved "
+         "from the live web (retrieval-augmented generation) rather than from the model itself.",
+         low=0.0, high=1.0),
     Knob("seed", int, "Random seed: the same seed and knobs give the same numbers.",
          low=0, high=2**32 - 1),
 ]
@@ -183,6 +205,11 @@ class Scenario:
         Exponent of the ``zipf`` world.
     top_k, top_p : int, float
         Decoding limits of a vocabulary model's output (0 and 1: no limit).
+    data_source : {"mix", "web"}
+        A fixed synthetic fraction, or a simulated web (see :mod:`collapse.web`)
+        described by ``human_output``, ``human_decline``, ``ai_output``,
+        ``ai_growth``, ``archive_share``, ``detector_recall``,
+        ``detector_false_positive`` and ``retrieval_share``.
     seed : int
         Seed of the run's single ``numpy.random.SeedSequence``.
 
@@ -207,6 +234,15 @@ class Scenario:
     zipf_exponent: float = 1.1
     top_k: int = 0
     top_p: float = 1.0
+    data_source: str = "mix"
+    human_output: float = 1.0
+    human_decline: float = 0.0
+    ai_output: float = 0.5
+    ai_growth: float = 0.0
+    archive_share: float = 0.0
+    detector_recall: float = 0.0
+    detector_false_positive: float = 0.0
+    retrieval_share: float = 0.0
     seed: int = 7
 
     def __post_init__(self) -> None:
@@ -307,6 +343,10 @@ def estimate_seconds(knobs: dict[str, Any]) -> float:
     project's 2-core machine; the budget only needs them right to a factor ~2.
     """
     generations, replicates = knobs["generations"], knobs["replicates"]
+    if knobs.get("data_source") == "web":
+        # the synthetic share varies year by year: price real and model data both in play
+        sampled = knobs["world"] not in WORLDS_VOCABULARY and knobs["world"] != "gaussian"
+        knobs = {**knobs, "data_source": "mix", "synthetic_fraction": 0.0 if sampled else 0.5}
     if knobs["world"] in WORLDS_VOCABULARY:
         # plus one replicate's word-by-word record (snapshots, deaths): O(V) a generation
         tracked = generations * knobs["vocabulary_size"] * 5e-9

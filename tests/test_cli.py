@@ -40,6 +40,9 @@ BAD = {
     "--sample-size": "1", "--replicates": "abc", "--mode": "keep", "--temperature": "0",
     "--tail-thresholds": "-2", "--tail-index": "2", "--seed": "-5",
     "--vocabulary-size": "3", "--zipf-exponent": "9", "--top-k": "-1", "--top-p": "0",
+    "--data-source": "internet", "--human-output": "0", "--human-decline": "2", "--ai-output": "-1",
+    "--ai-growth": "5", "--archive-share": "1.5", "--detector-recall": "-1",
+    "--detector-false-positive": "1", "--retrieval-share": "x",
 }
 
 
@@ -66,6 +69,14 @@ def test_other_errors_are_one_line(args, capsys):
         main(args)
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and err.count("\n") == 1
+
+
+def test_web_scenario_runs_from_the_command_line(capsys):
+    code, out = run_cli(["run", "--data-source", "web", "--ai-output", "1", "--generations", "5",
+                         "--replicates", "2", "--retrieval-share", "0.5"], capsys)
+    frame = pd.read_csv(io.StringIO(out.out))
+    assert code == 0 and "ai_share_of_web" in frame.columns and "answer_tail_mass_2" in frame.columns
+    assert frame.loc[frame.generation == 5, "ai_share_of_web"].iloc[0] == pytest.approx(0.5)
 
 
 def test_help_explains_each_knob(capsys):

@@ -11,8 +11,8 @@ from collapse import theory
 from collapse.scenario import KNOBS, Scenario
 
 PAGE = "../dashboard.py"
-VOCABULARY_ONLY = {"vocabulary_size", "zipf_exponent", "top_k", "top_p"}
-DASHBOARD_KNOBS = [name for name in KNOBS if name not in VOCABULARY_ONLY]
+DASHBOARD_KNOBS = ["synthetic_fraction", "generations", "tail_thresholds", "world", "tail_index", "model", "mode",
+                   "sample_size", "temperature", "replicates", "seed"]
 
 
 def open_page(**params) -> AppTest:

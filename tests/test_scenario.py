@@ -22,6 +22,15 @@ BAD_VALUES = {
     "zipf_exponent": [0.4, 3.5, "steep"],
     "top_k": [-1, 50_001, 2.5],
     "top_p": [0, -0.5, 1.01, "most"],
+    "data_source": ["internet", 1],
+    "human_output": [0, -1, 101, "lots"],
+    "human_decline": [-0.1, 1.5],
+    "ai_output": [-1, 101, math.inf],
+    "ai_growth": [-0.1, 2.5],
+    "archive_share": [-0.01, 1.01],
+    "detector_recall": [-0.5, 2],
+    "detector_false_positive": [1.0, -0.1],
+    "retrieval_share": [1.1, "half"],
     "seed": [-1, 2**32, 1.5, "lucky"],
 }
 
