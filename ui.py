@@ -19,6 +19,7 @@ from collapse.loop import run, simulate_vocabulary
 from collapse.scenario import (
     BUDGET_SECONDS,
     KNOBS,
+    WORLDS_VOCABULARY,
     Scenario,
     ScenarioError,
     format_value,
@@ -48,6 +49,15 @@ LABELS = {
     "zipf_exponent": "Zipf exponent",
     "top_k": "Top-k: write only the k likeliest words (0 = off)",
     "top_p": "Top-p: write only the likeliest words covering this share (1 = off)",
+    "data_source": "Training data",
+    "human_output": "People's first-year output",
+    "human_decline": "How much people stop writing as AI text spreads",
+    "ai_output": "AI output in its first year (per human document)",
+    "ai_growth": "Yearly growth of AI output",
+    "archive_share": "Share of training data from a pre-AI archive",
+    "detector_recall": "Filter: share of AI text caught",
+    "detector_false_positive": "Filter: share of human text wrongly removed",
+    "retrieval_share": "Share of answers retrieved from the web",
     "seed": "Random seed",
 }
 CHOICE_LABELS = {
@@ -74,6 +84,8 @@ class PageKnobs:
     more: tuple[str, ...]
     choices: dict = field(default_factory=dict)
     sample_sizes: tuple[int, ...] = tuple(10**k * m for k in range(1, 6) for m in (1, 2, 5)) + (10**6,)
+    #: The page has no model widget: vocabularies get the categorical model, 1-D worlds a Gaussian.
+    model_follows_world: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -105,6 +117,8 @@ def load_url_once(spec: PageKnobs) -> None:
         if name in ours and given not in options:
             offered[name] = f"{name} must be one of {', '.join(options)} on this page; got {given!r}"
             del ours[name]
+    if spec.model_follows_world and "world" in ours:
+        ours["model"] = "categorical" if ours["world"][-1] in WORLDS_VOCABULARY else "gaussian_mle"
     scenario, problems = parse_query_params(ours, spec.base)
     problems.update(offered)
     for key in params:
@@ -122,6 +136,8 @@ def current_scenario(spec: PageKnobs) -> tuple[Scenario, str | None]:
     last_good: Scenario = st.session_state.get("_last_good", spec.base)
     try:
         values = {name: parse_value(name, st.session_state[name]) for name in spec.names}
+        if spec.model_follows_world:
+            values["model"] = "categorical" if values["world"] in WORLDS_VOCABULARY else "gaussian_mle"
         scenario = last_good.replace(**values)
     except ScenarioError as err:
         return last_good, str(err)
@@ -190,6 +206,8 @@ def knob_widget(name: str, spec: PageKnobs, container=st) -> None:
         container.number_input(label, 0, int(knob.high), step=1, key=name, help=help_text)
     elif name == "top_p":
         container.slider(label, 0.01, 1.0, step=0.01, key=name, help=help_text)
+    elif knob.kind is float:  # the web's shares and rates
+        container.slider(label, float(knob.low), float(knob.high), step=0.01, key=name, help=help_text)
     else:
         container.text_input(label, key=name, help=help_text)
 
@@ -222,8 +240,8 @@ def knob_panel(spec: PageKnobs) -> None:
 def cached_results(scenario_json: str) -> pd.DataFrame:
     """The tidy results of a scenario; a repeated setting costs nothing."""
     scenario = Scenario.from_json(scenario_json)
-    if scenario.is_vocabulary:
-        return cached_vocabulary(scenario_json)[0].results
+    if scenario.is_vocabulary and scenario.data_source == "mix":
+        return cached_vocabulary(scenario_json)[0].results  # the vocabulary page's run
     return run(scenario)
 
 
