@@ -8,6 +8,7 @@ model forgets. Run with ``streamlit run dashboard.py``.
 import streamlit as st
 
 import ui
+from collapse.presets import PRESETS
 from collapse.scenario import MODELS_1D, WORLDS_1D, Scenario
 
 st.set_page_config(page_title="Model Collapse Lab", page_icon="🌀", layout="wide")
@@ -43,3 +44,7 @@ for column, name in zip(top + bottom, ["distribution", "tails", "spread", "dista
     with column:
         st.plotly_chart(figure, key=f"chart_{name}", theme=None)
         st.caption(caption)
+
+with st.expander("Presets: famous results, one click each", expanded=False):
+    for preset in PRESETS:
+        st.markdown(f"**[{preset.name}]({preset.url()})**: {preset.shows} *Source: {preset.source}.*")

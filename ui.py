@@ -68,6 +68,7 @@ CHOICE_LABELS = {
     "gaussian_unbiased": "Bell curve, unbiased variance",
     "replace": "Replace: train on new data only",
     "accumulate": "Accumulate: keep all old data",
+    "accumulate_subsample": "Accumulate, train on a subsample of M",
     "english": "Real English (wordfreq)",
     "zipf": "Zipf's law",
     "categorical": "Word frequencies",
@@ -86,6 +87,8 @@ class PageKnobs:
     sample_sizes: tuple[int, ...] = tuple(10**k * m for k in range(1, 6) for m in (1, 2, 5)) + (10**6,)
     #: The page has no model widget: vocabularies get the categorical model, 1-D worlds a Gaussian.
     model_follows_world: bool = False
+    #: The page's own URL parameters (not scenario knobs) with their defaults; the page checks them.
+    extra: dict = field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -122,8 +125,10 @@ def load_url_once(spec: PageKnobs) -> None:
     scenario, problems = parse_query_params(ours, spec.base)
     problems.update(offered)
     for key in params:
-        if key not in spec.names and key not in STREAMLIT_PARAMS:
+        if key not in spec.names and key not in spec.extra and key not in STREAMLIT_PARAMS:
             problems[key] = f"unknown parameter {key!r} was ignored"
+    for key, default in spec.extra.items():
+        st.session_state[key] = params.get(key, [default])[-1]
     for name in spec.names:
         st.session_state[name] = _to_widget(name, getattr(scenario, name))
     st.session_state["_problems"] = (scenario, problems)
@@ -148,6 +153,7 @@ def current_scenario(spec: PageKnobs) -> tuple[Scenario, str | None]:
 def write_url(scenario: Scenario, spec: PageKnobs) -> None:
     """Keep every knob of the page in the address bar, so copying it reproduces this view."""
     wanted = scenario.to_query_params(spec.names)
+    wanted.update({k: str(st.session_state.get(k, d)) for k, d in spec.extra.items() if st.session_state.get(k, d)})
     kept = {k: v for k, v in st.query_params.to_dict().items() if k in STREAMLIT_PARAMS}
     if st.query_params.to_dict() != {**kept, **wanted}:
         st.query_params.from_dict({**kept, **wanted})
@@ -156,7 +162,9 @@ def write_url(scenario: Scenario, spec: PageKnobs) -> None:
 def share_url(scenario: Scenario, spec: PageKnobs) -> str:
     """The full link to this view (just the query string where the host is unknown)."""
     base = st.context.url or ""
-    return f"{base}?{urlencode(scenario.to_query_params(spec.names), safe=',')}"
+    params = scenario.to_query_params(spec.names)
+    params.update({k: str(st.session_state.get(k, d)) for k, d in spec.extra.items() if st.session_state.get(k, d)})
+    return f"{base}?{urlencode(params, safe=',')}"
 
 
 def show_problems(scenario: Scenario, refusal: str | None) -> None:

@@ -62,7 +62,7 @@ def _layout(fig: go.Figure, title: str, y_title: str, key: str, **extra) -> go.F
         xaxis_title=GENERATION_AXIS,
         yaxis_title=y_title,
         font=dict(size=14),
-        legend=dict(orientation="h", yanchor="top", y=-0.2, xanchor="left", x=0),
+        legend=dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0),
         margin=dict(l=10, r=10, t=50, b=10),
         hovermode="x unified",
         uirevision=key,  # a rerun with new numbers keeps the user's zoom
@@ -556,3 +556,40 @@ def web_story(results: pd.DataFrame, web: pd.DataFrame, scenario: Scenario, summ
         parts.append(f"What keeps real data in the training set: a pre-AI archive ({scenario.archive_share:.0%} "
                      f"of it) and a filter catching {scenario.detector_recall:.0%} of AI text.")
     return " ".join(parts)
+
+
+# -- compare ------------------------------------------------------------------------
+COMPARED = {
+    "std": ("Spread shrinking", "Spread (sd; real world = 1)", "median spread", "{:.2f}"),
+    "tail": ("Tails disappearing", "Share beyond {k:g} sd (%)", "median share beyond {k:g} sd", None),
+    "distance": ("Drifting away", "Distance to real world (sd)", "median distance", "{:.2f} sd"),
+}
+
+
+def compare_chart(runs: dict, metric: str) -> tuple[go.Figure, str]:
+    """Several scenarios on one chart: median and 10-90 % band of a metric each.
+
+    ``runs`` maps a label to (scenario, results). ``metric`` is "std", "tail"
+    (the first tail threshold of the first scenario) or "distance".
+    """
+    first_scenario = next(iter(runs.values()))[0]
+    k = first_scenario.tail_thresholds[0]
+    title, y_title, said, fmt = COMPARED[metric]
+    column, scale = (tail_column(k), 100.0) if metric == "tail" else (metric, 1.0)
+    fig = go.Figure()
+    finals = {}
+    for (label, (scenario, results)), colour in zip(runs.items(), SERIES):
+        summary = summarize(results)
+        _median_with_band(fig, summary, column, colour, label, scale=scale)
+        finals[label] = summary.loc[scenario.generations, (column, "median")]
+    world = make_world(first_scenario)
+    reference = {"std": 1.0, "tail": 100 * world.tail_mass(k), "distance": 0.0}[metric]
+    longest = max(s.generations for s, _ in runs.values())
+    fig.add_trace(go.Scatter(x=[0, longest], y=[reference] * 2, mode="lines", line=REAL_LINE, name="real world"))
+    _layout(fig, title, y_title.format(k=k), f"compare_{metric}")
+    fig.update_yaxes(rangemode="tozero")
+    _generation_axis(fig, longest)
+    show = (lambda v: percent(v)) if metric == "tail" else fmt.format
+    listed = ", ".join(f"{show(v)} with {label}" for label, v in finals.items())
+    caption = f"At the last generation the {said.format(k=k)} is {listed}."
+    return fig, caption

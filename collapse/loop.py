@@ -120,6 +120,8 @@ def simulate(scenario: Scenario, synthetic_counts: np.ndarray | None = None) -> 
     the ``synthetic_fraction`` knob, e.g. with the share a simulated web
     dictates year by year; each round still reads M samples.
     """
+    if scenario.mode == "accumulate_subsample":
+        return simulate_subsample(scenario, synthetic_counts)
     world = make_world(scenario)
     model = make_model(scenario)
     G, M, R = scenario.generations, scenario.sample_size, scenario.replicates
@@ -156,6 +158,39 @@ def simulate(scenario: Scenario, synthetic_counts: np.ndarray | None = None) -> 
         new = parts[0] if len(parts) == 1 else parts[0].merge(parts[1])
         pool = new if scenario.mode == "replace" else pool.merge(new)
         model.fit_statistics(pool)
+        means[g], variances[g] = model.mean_, model.var_
+    return Trajectory(means, variances)
+
+
+def simulate_subsample(scenario: Scenario, synthetic_counts: np.ndarray | None = None) -> Trajectory:
+    """Accumulate every round's samples but train on a random subsample of M (Kazdan et al. 2024).
+
+    A subsample of a pool is not a function of the pool's sufficient
+    statistics, so here every sample is kept: O(R M G^2) work, which the work
+    budget prices. Draws are vectorised across replicates round by round (a
+    replicate's numbers depend on R here, unlike the other modes).
+    """
+    world = make_world(scenario)
+    model = make_model(scenario)
+    G, M, R = scenario.generations, scenario.sample_size, scenario.replicates
+    syn = synthetic_schedule(scenario) if synthetic_counts is None else np.asarray(synthetic_counts)
+    rng = run_streams(scenario)
+    pool = np.empty((R, G * M))
+    rows = np.arange(R)[:, None]
+    means, variances = np.empty((G + 1, R)), np.empty((G + 1, R))
+    means[0], variances[0] = world.mean, world.std**2
+    for g in range(1, G + 1):
+        n_syn = int(syn[g])
+        fresh = world.sample((R, M - n_syn), rng["real_mean"])
+        written = model.sample(n_syn, rng["synthetic_mean"]) if n_syn else np.empty((R, 0))
+        pool[:, (g - 1) * M : g * M] = np.concatenate([fresh, written], axis=1)
+        size = g * M
+        if g == 1:
+            chosen = pool[:, :M]
+        else:  # M distinct samples per replicate, uniformly from the pool
+            keys = rng["first_mean"].random((R, size))
+            chosen = pool[rows, np.argpartition(keys, M, axis=1)[:, :M]]
+        model.fit(chosen)
         means[g], variances[g] = model.mean_, model.var_
     return Trajectory(means, variances)
 
@@ -256,7 +291,12 @@ def simulate_vocabulary(scenario: Scenario, synthetic_counts=None, answer_real_w
                 fresh = draw_counts(M - syn[g], real, rng, real_cdf)
                 new = merge_counts(fresh, model.sample_sparse(syn[g], rng), V)
                 pool = new if scenario.mode == "replace" else merge_counts(pool, new, V)
-            model.fit_sparse(*pool, V)
+            if scenario.mode == "accumulate_subsample" and g > 1:
+                # M tokens without replacement from the pool: multivariate hypergeometric
+                picked = rng.multivariate_hypergeometric(pool[1].astype(np.int64), M)
+                model.fit_sparse(pool[0][picked > 0], picked[picked > 0], V)
+            else:
+                model.fit_sparse(*pool, V)
             values[g, r] = vocabulary_metrics(model.support_, model.support_probabilities_, real)
             if answers is not None:
                 w = answer_real_weight[g]

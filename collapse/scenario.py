@@ -21,7 +21,7 @@ WORLDS_1D = ("gaussian", "heavy_tailed", "bimodal")
 WORLDS_VOCABULARY = ("english", "zipf")
 MODELS_1D = ("gaussian_mle", "gaussian_unbiased")
 MODELS_VOCABULARY = ("categorical",)
-MODES = ("replace", "accumulate")
+MODES = ("replace", "accumulate", "accumulate_subsample")
 DATA_SOURCES = ("mix", "web")
 
 #: Largest table a run may produce: one row per (generation, replicate).
@@ -128,7 +128,8 @@ _KNOB_LIST = [
     Knob("replicates", int, "Independent repeats of the whole experiment, to show the "
          "spread of outcomes.", low=1, high=10_000),
     Knob("mode", str, "replace: each generation trains only on its new data; "
-         "accumulate: it keeps all earlier data and adds the new.", choices=MODES),
+         "accumulate: it keeps all earlier data and adds the new; accumulate_subsample: it keeps all "
+         "data but trains on a random subsample of M of it (a fixed training budget).", choices=MODES),
     Knob("temperature", float, "Sampling temperature of the model's output: 1 = faithful, "
          "below 1 = it favours its most likely outputs (its variance is multiplied by this).",
          low=0.05, high=5.0),
@@ -191,8 +192,9 @@ class Scenario:
         Training-set size per generation, M.
     replicates : int
         Independent repeats, run side by side.
-    mode : {"replace", "accumulate"}
-        Train on the newest set only, or on the pool of every set so far.
+    mode : {"replace", "accumulate", "accumulate_subsample"}
+        Train on the newest set only, on the pool of every set so far, or on a
+        random subsample of M from that pool.
     temperature : float
         Synthetic samples are drawn with the model's variance times this.
     tail_thresholds : tuple of float
@@ -360,7 +362,11 @@ def estimate_seconds(knobs: dict[str, Any]) -> float:
         drawn = knobs["sample_size"] - n_syn + n_syn / generations
         per_cell += 30e-9 * drawn
     per_replicate = 40e-6  # fixed cost of each replicate's arrays
-    return generations * replicates * per_cell + replicates * per_replicate
+    seconds = generations * replicates * per_cell + replicates * per_replicate
+    if knobs["mode"] == "accumulate_subsample":
+        # samples are kept one by one: round g draws keys over a pool of g M samples
+        seconds += 25e-9 * replicates * knobs["sample_size"] * generations * (generations + 1) / 2
+    return seconds
 
 
 def _vocabulary_step_seconds(knobs: dict[str, Any]) -> float:

@@ -119,3 +119,20 @@ def test_vocabulary_cli_is_deterministic_across_processes():
     first = subprocess.run(command, capture_output=True, check=True).stdout
     assert first == subprocess.run(command, capture_output=True, check=True).stdout
     assert first.startswith(b"generation,replicate,entropy_bits,gini_simpson,surviving_words")
+
+
+def test_accumulate_subsample_sits_between_replace_and_accumulate():
+    knobs = dict(synthetic_fraction=1.0, sample_size=20, generations=60, replicates=400)
+    spread = {mode: np.median(np.sqrt(simulate(Scenario(mode=mode, **knobs)).var[60]))
+              for mode in ("replace", "accumulate", "accumulate_subsample")}
+    assert spread["replace"] < spread["accumulate_subsample"] < spread["accumulate"] + 0.05
+    assert spread["replace"] < 0.3 and spread["accumulate_subsample"] > 0.6
+    # round 1 trains on all M real samples: E[var] = (M - 1) / M, as in every mode
+    first = simulate(Scenario(mode="accumulate_subsample", **{**knobs, "replicates": 4000, "generations": 2})).var[1]
+    assert abs(first.mean() - 19 / 20) < 4 * first.std() / np.sqrt(first.size)
+
+
+def test_vocabulary_subsample_reads_exactly_M_words():
+    run_ = simulate_vocabulary(Scenario(**{**VOCAB, "mode": "accumulate_subsample", "sample_size": 150}))
+    # trained on 150 words out of a growing pool: never more than 150 distinct words
+    assert run_.results.loc[run_.results.generation >= 1, "surviving_words"].max() <= 150

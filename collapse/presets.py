@@ -1,0 +1,61 @@
+"""Famous results, one click each: named scenarios with a sentence and a source.
+
+Each preset is a page and the knobs that differ from that page's defaults;
+its share URL is the page's path plus those knobs as query parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from .scenario import format_value
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named scenario: where it opens, what it shows and where the result comes from."""
+
+    name: str
+    shows: str
+    source: str
+    page: str  # URL path of the page: "" for the dashboard
+    knobs: dict = field(default_factory=dict)
+
+    def query(self) -> str:
+        return urlencode({k: format_value(v) for k, v in self.knobs.items()}, safe=",")
+
+    def url(self) -> str:
+        """Share URL relative to the app's root."""
+        return f"/{self.page}?{self.query()}"
+
+
+PRESETS = (
+    Preset("Pure self-training", "Each generation learns only from the last one's samples: the spread "
+           "shrinks and the mean wanders off, even with a correct fitting procedure.",
+           "Shumailov et al., Nature 2024", "",
+           dict(synthetic_fraction=1.0, generations=500, sample_size=100, mode="replace")),
+    Preset("Accumulate, don't replace", "Keep every generation's data instead of throwing it away: the "
+           "spread settles and the drift stays bounded.", "Gerstgrasser et al. 2024", "",
+           dict(synthetic_fraction=1.0, generations=500, sample_size=100, mode="accumulate")),
+    Preset("Accumulate with a fixed budget", "Keep all data but train on a fixed-size subsample: "
+           "between replacing and accumulating.", "Kazdan et al. 2024", "Compare",
+           dict(compare="modes", synthetic_fraction=1.0, generations=100, sample_size=50)),
+    Preset("Tails first", "A heavy-tailed world loses its rare extremes long before its bulk changes.",
+           "Dohmatob et al., ICML 2024", "",
+           dict(world="heavy_tailed", tail_index=3.0, tail_thresholds=(2.0, 3.0, 4.0), synthetic_fraction=1.0,
+                generations=200, sample_size=200)),
+    Preset("Low temperature and top-p decoding", "A chatbot that favours its likeliest words loses its "
+           "vocabulary within a few generations, however much text it reads.", "Seddik et al. 2024", "Vocabulary",
+           dict(temperature=0.8, top_p=0.9, sample_size=1_000_000, generations=50, replicates=10)),
+    Preset("The polluted web", "AI text floods the web; models trained and answering from it lose the "
+           "tails, and retrieval stops helping.", "Model Collapse Lab", "The_polluted_web", {}),
+    Preset("People stop writing", "If people stop publishing once AI text dominates, nothing fresh is left.",
+           "Model Collapse Lab", "The_polluted_web", dict(human_decline=1.0, ai_growth=0.3)),
+    Preset("A pre-AI archive", "Half of every training set from a frozen pre-AI archive holds the tails.",
+           "Model Collapse Lab (data vintages)", "The_polluted_web", dict(archive_share=0.5)),
+    Preset("A watermark detector", "A provenance filter catching 90 % of AI text keeps training data human.",
+           "Model Collapse Lab (watermarking)", "The_polluted_web",
+           dict(detector_recall=0.9, detector_false_positive=0.05)),
+)
+

@@ -1,0 +1,85 @@
+"""Compare: two to four scenarios side by side, on the same charts, with the same seed.
+
+Replace against accumulate against accumulate-with-a-budget, several
+synthetic fractions, or any share links pasted in.
+"""
+
+from urllib.parse import parse_qsl
+
+import streamlit as st
+
+import ui
+from collapse.figures import compare_chart
+from collapse.scenario import BUDGET_SECONDS, MODELS_1D, WORLDS_1D, Scenario, ScenarioError, parse_query_params
+
+st.set_page_config(page_title="Compare · Model Collapse Lab", page_icon="🌀", layout="wide")
+
+COMPARISONS = {
+    "modes": "Replace, accumulate, or accumulate with a fixed budget",
+    "fractions": "Synthetic fractions 100 %, 90 %, 50 % and 0 %",
+    "links": "Share links pasted below",
+}
+LINKS = ("link_1", "link_2", "link_3", "link_4")
+KNOBS = ui.PageKnobs(
+    page="compare",
+    base=Scenario(generations=100, sample_size=50, replicates=100),
+    headline=("synthetic_fraction", "generations", "sample_size"),
+    more=("world", "tail_index", "model", "temperature", "tail_thresholds", "replicates", "seed"),
+    choices={"world": WORLDS_1D, "model": MODELS_1D},
+    extra={"compare": "modes", **{link: "" for link in LINKS}},
+)
+ui.load_url_once(KNOBS)
+
+st.title("Compare scenarios")
+st.markdown("The same seed, the same charts: see what one choice changes.")
+
+if st.session_state.get("compare") not in COMPARISONS:
+    st.warning(f"URL parameter `compare`: must be one of {', '.join(COMPARISONS)}. Using modes instead.")
+    st.session_state["compare"] = "modes"
+st.radio("What to compare", list(COMPARISONS), format_func=COMPARISONS.get, key="compare", horizontal=True)
+
+st.sidebar.header("Knobs")
+ui.knob_panel(KNOBS)
+scenario, refusal = ui.current_scenario(KNOBS)
+
+runs: dict[str, Scenario] = {}
+try:
+    if st.session_state["compare"] == "modes":
+        runs = {m.replace("_", "-"): scenario.replace(mode=m) for m in ("replace", "accumulate", "accumulate_subsample")}
+    elif st.session_state["compare"] == "fractions":
+        runs = {f"{s:.0%} synthetic": scenario.replace(synthetic_fraction=s) for s in (1.0, 0.9, 0.5, 0.0)}
+except ScenarioError as err:  # one of the variants is over the work budget on its own
+    refusal = str(err)
+if st.session_state["compare"] == "links":
+    st.caption("Paste two to four share links from the dashboard (or their part after the ?).")
+    for number, key in enumerate(LINKS, start=1):
+        text = st.text_input(f"Share link {number}", key=key, placeholder="http://…/?synthetic_fraction=0.5&…")
+        if not text.strip():
+            continue
+        params = dict(parse_qsl(text.split("?", 1)[-1]))
+        linked, problems = parse_query_params(params, KNOBS.base)
+        if problems or linked.is_vocabulary or linked.data_source != "mix":
+            reason = "; ".join(problems.values()) or "compare takes dashboard scenarios (1-D worlds)"
+            st.warning(f"Share link {number} was not used: {reason}.")
+            continue
+        runs[f"link {number}"] = linked
+    if len(runs) < 2:
+        st.info("Paste at least two valid share links to compare them.")
+
+total = sum(s.estimated_seconds() for s in runs.values())
+if runs and total > BUDGET_SECONDS:
+    refusal = (f"together these scenarios need about {total:.0f} s of computing (the limit is "
+               f"{BUDGET_SECONDS:.0f} s): lower replicates, generations or sample_size")
+    runs = {}
+ui.write_url(scenario, KNOBS)
+ui.show_problems(scenario, refusal)
+ui.share_and_download(scenario, KNOBS)
+
+if len(runs) >= 2:
+    results = {label: (s, ui.cached_results(s.to_json())) for label, s in runs.items()}
+    columns = st.columns(3)
+    for column, metric in zip(columns, ("std", "tail", "distance")):
+        figure, caption = compare_chart(results, metric)
+        with column:
+            st.plotly_chart(figure, key=f"chart_{metric}", theme=None)
+            st.caption(caption)
