@@ -1,0 +1,48 @@
+"""Every other page in a real Chromium: it loads, draws its charts, shows no exception."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHART = '[data-testid="stPlotlyChart"]'
+EXCEPTION = '[data-testid="stException"]'
+ALERT = '[data-testid="stMain"] :is([data-testid="stAlert"], [data-testid="stAlertContainer"])'
+
+
+def wait_for_charts(page, count: int) -> None:
+    page.wait_for_function(
+        """n => document.querySelector('[data-testid="stException"]')
+             || Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+                  .filter(c => c.querySelector('.main-svg')).length >= n""",
+        arg=count, timeout=60_000,
+    )
+    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).all_inner_texts()
+
+
+@pytest.mark.parametrize(
+    "script,charts,heading",
+    [("pages/1_Vocabulary.py", 4, "When a chatbot learns from chatbots"),
+     ("pages/2_The_polluted_web.py", 3, "The polluted web"),
+     ("pages/3_Compare.py", 3, "Compare scenarios"),
+     ("pages/9_About_the_model.py", 0, "About the model")],
+)
+def test_page_loads_with_its_charts(page, app_url, script, charts, heading):
+    page.goto(app_url(script))
+    page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
+    wait_for_charts(page, charts)
+    assert page.locator(CHART).count() == charts
+
+
+def test_a_preset_link_opens_the_polluted_web_with_its_knobs(page, app_url):
+    page.goto(app_url("pages/2_The_polluted_web.py", "human_decline=1&ai_growth=0.3"))
+    wait_for_charts(page, 3)
+    assert page.locator(ALERT).filter(has_text="URL parameter").count() == 0
+    story = page.locator('[data-testid="stMain"] [data-testid="stAlertContainer"]').first.inner_text()
+    assert "half of the web is AI-written" in story
+
+
+def test_bad_values_on_the_web_page_warn_by_name(page, app_url):
+    page.goto(app_url("pages/2_The_polluted_web.py", "retrieval_share=7&planet=x"))
+    wait_for_charts(page, 3)
+    alerts = " ".join(page.locator(ALERT).all_inner_texts())
+    assert "retrieval_share" in alerts and "planet" in alerts
