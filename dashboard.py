@@ -21,6 +21,7 @@ KNOBS = ui.PageKnobs(
     choices={"world": WORLDS_1D, "model": MODELS_1D},
 )
 ui.load_url_once(KNOBS)
+ui.presentation_view()
 
 st.title("Model Collapse Lab")
 st.markdown(
@@ -40,11 +41,10 @@ charts = ui.cached_charts(scenario.to_json())
 top = st.columns(2)
 bottom = st.columns(2)
 for column, name in zip(top + bottom, ["distribution", "tails", "spread", "distance"]):
-    figure, caption = charts[name]
     with column:
-        st.plotly_chart(figure, key=f"chart_{name}", theme=None)
-        st.caption(caption)
+        ui.show_chart(*charts[name], name, scenario)
 
-with st.expander("Presets: famous results, one click each", expanded=False):
+if not ui.presenting():
+    st.subheader("Presets: famous results, one click each")
     for preset in PRESETS:
         st.markdown(f"**[{preset.name}]({preset.url()})**: {preset.shows} *Source: {preset.source}.*")

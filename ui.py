@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from collapse.export import file_stem, results_csv
@@ -28,8 +29,10 @@ from collapse.scenario import (
     parse_value,
 )
 
-#: Streamlit's own URL parameters, never reported as unknown.
-STREAMLIT_PARAMS = {"embed", "embed_options"}
+#: URL parameters about the view, not the scenario: Streamlit's embedding, and
+#: ``present=1``, the presentation view (no knobs, large type) for projectors and iframes.
+STREAMLIT_PARAMS = {"embed", "embed_options", "present"}
+PRESENTATION_FONT = 20
 
 GENERATION_STEPS = (1, 2, 3, 5, 10, 15, 20, 30, 40, 50, 60, 80, 100, 150, 200, 300, 400, 500,
                     750, 1_000, 1_500, 2_000)
@@ -287,3 +290,35 @@ def share_and_download(scenario: Scenario, spec: PageKnobs) -> None:
                                mime="text/csv", key="download_csv")
     st.sidebar.download_button("Scenario (JSON)", key, file_name=f"{stem}.json",
                                mime="application/json", key="download_json")
+
+
+# -- showing charts -------------------------------------------------------------------
+def presenting() -> bool:
+    """True in the presentation view (``?present=1``): charts only, large type."""
+    return st.query_params.get("present", "") in {"1", "true", "yes", "on"}
+
+
+def presentation_view() -> None:
+    """Hide the knobs and enlarge the text when presenting (a page calls this first)."""
+    if presenting():
+        st.markdown(
+            f"""<style>
+            [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {{display: none;}}
+            [data-testid="stMain"] p, [data-testid="stCaptionContainer"] {{font-size: {PRESENTATION_FONT}px;}}
+            </style>""",
+            unsafe_allow_html=True,
+        )
+
+
+def show_chart(figure, caption: str, name: str, scenario: Scenario) -> None:
+    """A chart and its caption; the modebar saves a 2x PNG named after the chart and scenario."""
+    if presenting():  # bigger type for a projector, on a copy: cached figures are shared
+        figure = go.Figure(figure)
+        figure.update_layout(font_size=PRESENTATION_FONT, title_font_size=PRESENTATION_FONT + 6, height=620,
+                             margin_b=40)
+        if figure.layout.legend.orientation == "h":  # legends under the chart move down with the type
+            figure.update_layout(legend_y=-0.4)
+    config = {"toImageButtonOptions": {"format": "png", "scale": 2, "filename": f"{file_stem(scenario)}_{name}"},
+              "displaylogo": False}
+    st.plotly_chart(figure, key=f"chart_{name}", theme=None, config=config)
+    st.caption(caption)

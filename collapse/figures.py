@@ -68,6 +68,8 @@ def _layout(fig: go.Figure, title: str, y_title: str, key: str, **extra) -> go.F
         uirevision=key,  # a rerun with new numbers keeps the user's zoom
     )
     fig.update_layout(**{**settings, **extra})
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)  # long axis titles push the plot, never overlap it
     return fig
 
 

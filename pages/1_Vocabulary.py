@@ -24,6 +24,7 @@ KNOBS = ui.PageKnobs(
     sample_sizes=tuple(10**k * m for k in range(1, 9) for m in (1, 2, 5)) + (10**9,),
 )
 ui.load_url_once(KNOBS)
+ui.presentation_view()
 
 st.title("When a chatbot learns from chatbots")
 st.markdown(
@@ -43,10 +44,8 @@ vocabulary_run, charts = ui.cached_vocabulary(scenario.to_json())
 top = st.columns(2)
 bottom = st.columns(2)
 for column, name in zip(top + bottom, ["rank_frequency", "surviving", "entropy", "extinct"]):
-    figure, caption = charts[name]
     with column:
-        st.plotly_chart(figure, key=f"chart_{name}", theme=None)
-        st.caption(caption)
+        ui.show_chart(*charts[name], name, scenario)
 
 st.subheader("What the model writes")
 real_text, model_text = sample_texts(vocabulary_run, scenario)

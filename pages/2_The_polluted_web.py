@@ -26,6 +26,7 @@ KNOBS = ui.PageKnobs(
     model_follows_world=True,
 )
 ui.load_url_once(KNOBS)
+ui.presentation_view()
 
 st.title("The polluted web")
 st.markdown(
@@ -49,7 +50,6 @@ st.info(web_story(results, web, scenario, summary))
 left, right = st.columns(2)
 charts = [web_composition_chart(web, scenario), web_quality_chart(results, web, scenario, summary),
           web_training_share_chart(web, scenario)]
-for column, (name, (figure, caption)) in zip([left, right, left], zip(["web", "quality", "training"], charts)):
+for column, name, (figure, caption) in zip([left, right, left], ["web", "quality", "training"], charts):
     with column:
-        st.plotly_chart(figure, key=f"chart_{name}", theme=None)
-        st.caption(caption)
+        ui.show_chart(figure, caption, name, scenario)

@@ -29,6 +29,7 @@ KNOBS = ui.PageKnobs(
     extra={"compare": "modes", **{link: "" for link in LINKS}},
 )
 ui.load_url_once(KNOBS)
+ui.presentation_view()
 
 st.title("Compare scenarios")
 st.markdown("The same seed, the same charts: see what one choice changes.")
@@ -79,7 +80,5 @@ if len(runs) >= 2:
     results = {label: (s, ui.cached_results(s.to_json())) for label, s in runs.items()}
     columns = st.columns(3)
     for column, metric in zip(columns, ("std", "tail", "distance")):
-        figure, caption = compare_chart(results, metric)
         with column:
-            st.plotly_chart(figure, key=f"chart_{metric}", theme=None)
-            st.caption(caption)
+            ui.show_chart(*compare_chart(results, metric), metric, scenario)

@@ -46,3 +46,13 @@ def test_bad_values_on_the_web_page_warn_by_name(page, app_url):
     wait_for_charts(page, 3)
     alerts = " ".join(page.locator(ALERT).all_inner_texts())
     assert "retrieval_share" in alerts and "planet" in alerts
+
+
+def test_presentation_view_hides_the_knobs(page, app_url):
+    page.goto(app_url(None, "present=1&synthetic_fraction=0.9"))
+    wait_for_charts(page, 4)
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert page.locator('[data-testid="stSlider"]').filter(visible=True).count() == 0
+    assert page.locator(CHART).count() == 4
+    assert "present=1" in page.url  # the view survives in the share link
+    page.screenshot(path=str(__import__("pathlib").Path(__file__).resolve().parents[1] / "docs" / "presentation.png"))
