@@ -15,8 +15,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from collapse.export import file_stem, results_csv
-from collapse.figures import all_charts, all_vocabulary_charts
-from collapse.loop import run, simulate_vocabulary
+from collapse.figures import all_charts, all_vocabulary_charts, digits_charts, shapes_charts
+from collapse.loop import run, simulate_samples, simulate_vocabulary
 from collapse.scenario import (
     BUDGET_SECONDS,
     KNOBS,
@@ -52,6 +52,8 @@ LABELS = {
     "zipf_exponent": "Zipf exponent",
     "top_k": "Top-k: write only the k likeliest words (0 = off)",
     "top_p": "Top-p: write only the likeliest words covering this share (1 = off)",
+    "n_components": "Bell curves in the mixture model",
+    "bandwidth": "Kernel width of the density model",
     "data_source": "Training data",
     "human_output": "People's first-year output",
     "human_decline": "How much people stop writing as AI text spreads",
@@ -75,6 +77,10 @@ CHOICE_LABELS = {
     "english": "Real English (wordfreq)",
     "zipf": "Zipf's law",
     "categorical": "Word frequencies",
+    "mixture_2d": "Four clusters, one rare",
+    "digits": "Handwritten digits",
+    "gaussian_mixture": "Gaussian mixture (scikit-learn)",
+    "kernel_density": "Kernel density (scikit-learn)",
 }
 
 
@@ -213,6 +219,13 @@ def knob_widget(name: str, spec: PageKnobs, container=st) -> None:
     elif name == "zipf_exponent":
         disabled = st.session_state.get("world") != "zipf"
         container.slider(label, 0.5, 3.0, step=0.05, key=name, help=help_text, disabled=disabled)
+    elif name == "n_components":
+        disabled = st.session_state.get("model") != "gaussian_mixture"
+        container.slider(label, 1, int(knob.high), step=1, key=name, help=help_text, disabled=disabled)
+    elif name == "bandwidth":
+        disabled = st.session_state.get("model") != "kernel_density"
+        container.slider(label, float(knob.low), float(knob.high), step=0.01, key=name, help=help_text,
+                         disabled=disabled)
     elif name == "top_k":
         container.number_input(label, 0, int(knob.high), step=1, key=name, help=help_text)
     elif name == "top_p":
@@ -253,6 +266,8 @@ def cached_results(scenario_json: str) -> pd.DataFrame:
     scenario = Scenario.from_json(scenario_json)
     if scenario.is_vocabulary and scenario.data_source == "mix":
         return cached_vocabulary(scenario_json)[0].results  # the vocabulary page's run
+    if scenario.is_sampled and scenario.data_source == "mix":
+        return cached_sampled(scenario_json)[0].results
     return run(scenario)
 
 
@@ -272,6 +287,25 @@ def cached_charts(scenario_json: str):
     rerun (copying ~1 MB of figures was a third of a rerun's time).
     """
     return all_charts(cached_results(scenario_json), Scenario.from_json(scenario_json))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def cached_sampled(scenario_json: str, _progress=None):
+    """A run of a sampling model (clusters, digits) and its page's charts."""
+    scenario = Scenario.from_json(scenario_json)
+    sampled = simulate_samples(scenario, progress=_progress)
+    charts = shapes_charts(sampled, scenario) if scenario.world == "mixture_2d" else digits_charts(sampled, scenario)
+    return sampled, charts
+
+
+def sampled_with_progress(scenario: Scenario):
+    """:func:`cached_sampled` with a progress bar while it computes (these runs take up to ~2 s)."""
+    bar = st.progress(0.0, text="Simulating…")
+    try:
+        return cached_sampled(scenario.to_json(), _progress=lambda done: bar.progress(min(done, 1.0),
+                                                                                       text="Simulating…"))
+    finally:
+        bar.empty()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

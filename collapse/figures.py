@@ -29,7 +29,7 @@ OKABE_ITO = {
 SERIES = [OKABE_ITO[c] for c in ("blue", "vermillion", "green", "purple", "orange")]
 REAL_LINE = dict(color=OKABE_ITO["black"], dash="dash", width=2.5)
 THEORY_LINE = dict(color=OKABE_ITO["vermillion"], dash="dot", width=3)
-GENERATION_AXIS = "Generation (times the model was retrained)"
+GENERATION_AXIS = "Generation (times retrained)"
 #: Streamlit swaps Plotly's default template for one whose colours export badly;
 #: every figure names its own.
 TEMPLATE = "plotly_white"
@@ -595,3 +595,115 @@ def compare_chart(runs: dict, metric: str) -> tuple[go.Figure, str]:
     listed = ", ".join(f"{show(v)} with {label}" for label, v in finals.items())
     caption = f"At the last generation the {said.format(k=k)} is {listed}."
     return fig, caption
+
+
+# -- shapes and digits --------------------------------------------------------------
+def shapes_scatter_chart(run, scenario: Scenario) -> tuple[go.Figure, str]:
+    """The real clusters and the model's samples at chosen generations, side by side."""
+    from plotly.subplots import make_subplots
+
+    from .worlds import Mixture2D
+
+    world = Mixture2D()
+    shown = sorted(run.snapshots)
+    titles = ["real world" if g == 0 else f"generation {g}" for g in shown]
+    fig = make_subplots(rows=1, cols=len(shown), subplot_titles=titles, shared_yaxes=True,
+                        horizontal_spacing=0.02)
+    colours = [OKABE_ITO[c] for c in ("blue", "green", "purple", "vermillion")]
+    for col, g in enumerate(shown, start=1):
+        points = run.snapshots[g]
+        cluster = world.nearest_cluster(points)
+        for k, colour in enumerate(colours):
+            mine = points[cluster == k]
+            name = "rare cluster (5 % of the real world)" if k == world.rare else f"cluster {k + 1}"
+            fig.add_trace(go.Scattergl(x=mine[:, 0], y=mine[:, 1], mode="markers",
+                                       marker=dict(size=4, color=colour, opacity=0.7), name=name,
+                                       legendgroup=name, showlegend=col == 1), row=1, col=col)
+    fig.update_xaxes(range=[-4.5, 4.5], showticklabels=False)
+    fig.update_yaxes(range=[-4.5, 4.5], showticklabels=False, scaleanchor=None)
+    fig.update_layout(template=TEMPLATE, title=dict(text="Clusters shrink, merge and vanish", x=0, font=dict(size=18)),
+                      font=dict(size=14), height=380, margin=dict(l=10, r=10, t=80, b=10), uirevision="shapes",
+                      legend=dict(orientation="h", yanchor="top", y=-0.05, x=0))
+    last = run.snapshots[shown[-1]]
+    rare_share = float(np.mean(world.nearest_cluster(last) == world.rare))
+    caption = (f"In one run, the rare cluster holds {percent(rare_share)} of the model's points at generation "
+               f"{shown[-1]}, against {percent(world.weights[world.rare])} in the real world.")
+    return fig, caption
+
+
+def sampled_metric_chart(run, scenario: Scenario, metric: str, title: str, y_title: str, key: str,
+                         colour: str, scale: float = 1.0, fmt=None, summary=None) -> tuple[go.Figure, str]:
+    """A metric of a sampled model over generations, median and band, against generation 0."""
+    summary = summarize(run.results) if summary is None else summary
+    fmt = fmt or (lambda v: f"{v:.2f}")
+    fig = go.Figure()
+    _median_with_band(fig, summary, metric, colour, "model", scale=scale)
+    real = float(summary.loc[0, (metric, "median")])
+    G = scenario.generations
+    fig.add_trace(go.Scatter(x=[0, G], y=[real * scale] * 2, mode="lines", line=REAL_LINE,
+                             name=f"real world: {fmt(real)}"))
+    _layout(fig, title, y_title, key)
+    fig.update_yaxes(rangemode="tozero")
+    _generation_axis(fig, G)
+    final = float(summary.loc[G, (metric, "median")])
+    caption = f"After {G} generations the median model is at {fmt(final)}; the real world is at {fmt(real)}."
+    return fig, caption
+
+
+def shapes_charts(run, scenario: Scenario) -> dict[str, tuple[go.Figure, str]]:
+    summary = summarize(run.results)
+    return {
+        "scatter": shapes_scatter_chart(run, scenario),
+        "rare": sampled_metric_chart(run, scenario, "rare_cluster_mass", "The rare cluster fades",
+                                     "Share of points in the rare cluster (%)", "rare", OKABE_ITO["vermillion"],
+                                     scale=100, fmt=percent, summary=summary),
+        "spread": sampled_metric_chart(run, scenario, "spread", "Spread", "Spread (real world = 1)", "shape_spread",
+                                       OKABE_ITO["blue"], summary=summary),
+        "distance": sampled_metric_chart(run, scenario, "distance", "Drifting away",
+                                         "Distance to real world", "shape_distance",
+                                         OKABE_ITO["purple"], summary=summary),
+    }
+
+
+def digits_grid_chart(run, scenario: Scenario) -> tuple[go.Figure, str]:
+    """Sample images per shown generation, the real digits on top, in grey."""
+    rows = sorted(run.snapshots)
+    per_row = min(len(run.snapshots[g]) for g in rows)
+    pad = np.full((8, 1), np.nan)
+    mosaic_rows = []
+    for g in rows:
+        tiles = [np.hstack([img.reshape(8, 8), pad]) for img in run.snapshots[g][:per_row]]
+        mosaic_rows.append(np.vstack([np.hstack(tiles), np.full((1, 9 * per_row), np.nan)]))
+    mosaic = np.vstack(mosaic_rows)
+    fig = go.Figure(go.Heatmap(z=mosaic, colorscale="Greys", zmin=0, zmax=16, showscale=False, hoverinfo="skip"))
+    labels = ["real digits" if g == 0 else f"generation {g}" for g in rows]
+    fig.update_yaxes(autorange="reversed", tickvals=[9 * i + 3.5 for i in range(len(rows))], ticktext=labels,
+                     showgrid=False, zeroline=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, scaleanchor="y")
+    fig.update_layout(template=TEMPLATE, title=dict(text="Digits fading, generation by generation", x=0,
+                                                    font=dict(size=18)),
+                      font=dict(size=14), height=90 + 60 * len(rows), margin=dict(l=10, r=10, t=60, b=10),
+                      plot_bgcolor="white")
+    summary = summarize(run.results)
+    G = scenario.generations
+    caption = (f"One run's samples (rows): after {G} generations the classifier reads "
+               f"{summary.loc[G, ('classes_recognised', 'median')]:.0f} of 10 digit classes in the median model's "
+               f"output, with {summary.loc[G, ('realism', 'median')]:.0%} confidence against "
+               f"{summary.loc[0, ('realism', 'median')]:.0%} for real digits.")
+    return fig, caption
+
+
+def digits_charts(run, scenario: Scenario) -> dict[str, tuple[go.Figure, str]]:
+    summary = summarize(run.results)
+    return {
+        "grid": digits_grid_chart(run, scenario),
+        "classes": sampled_metric_chart(run, scenario, "classes_recognised", "Digits it can still write",
+                                        "Classes recognised in its output", "classes", OKABE_ITO["blue"],
+                                        fmt=lambda v: f"{v:.0f} classes", summary=summary),
+        "diversity": sampled_metric_chart(run, scenario, "pixel_diversity", "Every digit looks alike",
+                                          "Pixel diversity (real digits = 1)", "diversity", OKABE_ITO["green"],
+                                          summary=summary),
+        "realism": sampled_metric_chart(run, scenario, "realism", "Do they still look like digits?",
+                                        "Classifier's confidence", "realism", OKABE_ITO["purple"],
+                                        fmt=lambda v: f"{v:.0%}", summary=summary),
+    }

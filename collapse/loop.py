@@ -23,10 +23,18 @@ import numpy as np
 import pandas as pd
 from scipy.special import entr
 
-from .metrics import VOCABULARY_METRICS, metrics_frame, vocabulary_metrics
+from .metrics import (
+    DIGIT_METRICS,
+    SHAPE_METRICS,
+    VOCABULARY_METRICS,
+    digit_metrics,
+    metrics_frame,
+    shape_metrics,
+    vocabulary_metrics,
+)
 from .models import SufficientStatistics, draw_counts, make_model, merge_counts
 from .scenario import Scenario
-from .worlds import World1D, make_vocabulary, make_world
+from .worlds import World1D, make_sample_world, make_vocabulary, make_world
 
 #: Largest number of real samples drawn in one array (memory stays ~8 MB).
 _CHUNK = 1_000_000
@@ -323,6 +331,77 @@ def simulate_vocabulary(scenario: Scenario, synthetic_counts=None, answer_real_w
     return VocabularyRun(frame, vocabulary, snapshots, death, final_mean, final_var)
 
 
+#: Samples drawn from each generation's model to measure it.
+EVALUATION_SIZE = 1_000
+#: Points (2-D) or images (digits) of replicate 0 kept at the shown generations.
+SNAPSHOT_SIZE = {"mixture_2d": 600, "digits": 12}
+
+
+@dataclass(frozen=True)
+class SampleRun:
+    """A run of a model that must sample (2-D clusters, digits).
+
+    Attributes
+    ----------
+    results : DataFrame
+        One row per (generation, replicate) with the world's metrics.
+    snapshots : dict
+        Generation -> samples of replicate 0 at the shown generations (0: real).
+    """
+
+    results: pd.DataFrame
+    snapshots: dict
+
+
+def simulate_samples(scenario: Scenario, synthetic_counts=None, progress=None) -> SampleRun:
+    """The loop for scikit-learn models, which can only learn from samples.
+
+    Every sample is drawn (the cost grows with M; the work budget prices it).
+    Each generation is measured on ``EVALUATION_SIZE`` samples from its model;
+    generation 0 on as many real samples, so its row shows the sampling floor
+    of each metric. Replicate i draws from ``SeedSequence(seed).spawn(R)[i]``;
+    scikit-learn's seeds are integers drawn from that stream. ``progress``,
+    if given, is called with the share of the work done.
+    """
+    world = make_sample_world(scenario)
+    G, M, R = scenario.generations, scenario.sample_size, scenario.replicates
+    syn = synthetic_schedule(scenario) if synthetic_counts is None else np.asarray(synthetic_counts)
+    measure, names = ((lambda x: shape_metrics(x, world)), SHAPE_METRICS) if scenario.world == "mixture_2d" else \
+        ((lambda x: digit_metrics(x, world)), DIGIT_METRICS)
+    shown = set(shown_generations(G))
+    keep = SNAPSHOT_SIZE[scenario.world]
+    values = np.empty((G + 1, R, len(names)))
+    snapshots = {}
+    for r, rng in enumerate(replicate_generators(scenario)):
+        model = make_model(scenario)
+        real = world.sample(EVALUATION_SIZE, rng)
+        values[0, r] = measure(real)
+        if r == 0:
+            snapshots[0] = real[:keep]
+        pool = world.sample(M, rng)
+        for g in range(1, G + 1):
+            if g > 1:
+                new = np.concatenate([world.sample(M - syn[g], rng), model.sample(syn[g], rng)])
+                if scenario.mode == "replace":
+                    pool = new
+                else:
+                    pool = np.concatenate([pool, new])
+            training = pool
+            if scenario.mode == "accumulate_subsample" and len(pool) > M:
+                training = pool[rng.choice(len(pool), size=M, replace=False)]
+            model.fit(training, rng)
+            written = model.sample(EVALUATION_SIZE, rng)
+            values[g, r] = measure(written)
+            if r == 0 and g in shown:
+                snapshots[g] = written[:keep]
+            if progress is not None:
+                progress((r * G + g) / (R * G))
+    frame = pd.DataFrame(values.reshape(-1, len(names)), columns=names)
+    frame.insert(0, "replicate", np.tile(np.arange(R), G + 1))
+    frame.insert(0, "generation", np.repeat(np.arange(G + 1), R))
+    return SampleRun(frame, snapshots)
+
+
 def run(scenario: Scenario) -> pd.DataFrame:
     """Simulate a scenario and measure it: the tidy results table.
 
@@ -341,5 +420,7 @@ def run(scenario: Scenario) -> pd.DataFrame:
         return run_web(scenario)
     if scenario.is_vocabulary:
         return simulate_vocabulary(scenario).results
+    if scenario.is_sampled:
+        return simulate_samples(scenario).results
     trajectory = simulate(scenario)
     return metrics_frame(trajectory.mean, trajectory.var, make_world(scenario), scenario.tail_thresholds)

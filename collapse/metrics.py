@@ -140,3 +140,58 @@ def vocabulary_metrics(words: np.ndarray, p: np.ndarray, real: np.ndarray) -> tu
         float(np.partition(p, -10)[-10:].sum()) if p.size > 10 else float(p.sum()),
         float(0.5 * (np.abs(p - real_here).sum() + extinct)),
     )
+
+
+SHAPE_METRICS = ("rare_cluster_mass", "spread", "distance")
+DIGIT_METRICS = ("classes_recognised", "class_entropy_bits", "pixel_diversity", "realism")
+#: Directions of the sliced Wasserstein distance: fixed, evenly spread angles.
+_ANGLES = np.linspace(0, np.pi, 32, endpoint=False)
+_DIRECTIONS = np.column_stack([np.cos(_ANGLES), np.sin(_ANGLES)])
+_LEVELS = (np.arange(200) + 0.5) / 200
+
+
+def projected_quantiles(points: np.ndarray) -> np.ndarray:
+    """Quantiles of a 2-D sample projected on the fixed directions: (levels, directions)."""
+    return np.quantile(points @ _DIRECTIONS.T, _LEVELS, axis=0)
+
+
+def sliced_wasserstein(a: np.ndarray, b_quantiles: np.ndarray) -> float:
+    """Sliced Wasserstein-1 distance between a 2-D sample and another's projected quantiles.
+
+    The mean over 32 fixed directions of the 1-D Wasserstein distance between
+    the projected samples, computed from 200 quantiles (sizes may differ).
+    """
+    return float(np.abs(projected_quantiles(a) - b_quantiles).mean())
+
+
+def shape_metrics(points: np.ndarray, world) -> tuple[float, float, float]:
+    """Rare cluster's share, spread and distance of a sample from a 2-D model.
+
+    The rare cluster's share is the share of points nearest to its centre; the
+    spread is the trace of the sample covariance over the real world's; the
+    distance is the sliced Wasserstein distance to a fixed real reference sample.
+    """
+    rare = float(np.mean(world.nearest_cluster(points) == world.rare))
+    spread = float(np.trace(np.cov(points.T)) / world.total_variance)
+    return rare, spread, sliced_wasserstein(points, world.reference_quantiles)
+
+
+def digit_metrics(images: np.ndarray, world, min_share: float = 0.01) -> tuple[float, float, float, float]:
+    """What an observer reads in a sample of images.
+
+    Returns the number of digit classes the classifier (trained once on the
+    real digits) assigns to at least ``min_share`` of the images, the entropy
+    of the assigned classes in bits, the per-pixel diversity (mean pixel sd
+    over the real digits'), and realism (the classifier's mean confidence).
+    """
+    from .models import single_thread
+
+    with single_thread():
+        probabilities = world.classifier.predict_proba(images / 16.0)
+    shares = np.bincount(probabilities.argmax(axis=1), minlength=10) / len(images)
+    return (
+        float(np.sum(shares >= min_share)),
+        float(entr(shares).sum() / np.log(2)),
+        float(images.std(axis=0).mean() / world.pixel_sd),
+        float(probabilities.max(axis=1).mean()),
+    )

@@ -276,6 +276,116 @@ MODEL_DDOF = {"gaussian_mle": 0, "gaussian_unbiased": 1}
 
 def make_model(scenario):
     """The (unfitted) model a scenario names."""
+    if scenario.model in ("gaussian_mixture", "kernel_density"):
+        inner = (MixtureModel(scenario.n_components, scenario.temperature) if scenario.model == "gaussian_mixture"
+                 else KernelDensityModel(scenario.bandwidth, scenario.temperature))
+        if scenario.world == "digits":
+            from .worlds import digits
+
+            return LatentModel(digits().encoder, inner)
+        return inner
     if scenario.model == "categorical":
         return CategoricalModel(scenario.temperature, scenario.top_k, scenario.top_p)
     return GaussianModel(ddof=MODEL_DDOF[scenario.model], temperature=scenario.temperature)
+
+
+def single_thread():
+    """Run scikit-learn with one BLAS thread: faster for these small fits (no
+    oversubscription on 2 cores) and the same numbers everywhere."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1)
+
+
+class MixtureModel:
+    """scikit-learn's ``GaussianMixture`` in the engine's protocol, sampled with our generator.
+
+    Parameters
+    ----------
+    n_components : int
+        Number of bell curves in the mixture.
+    temperature : float, default 1
+        Samples are drawn with each component's covariance times this.
+
+    Attributes
+    ----------
+    mixture_ : sklearn.mixture.GaussianMixture
+        The fitted mixture.
+    """
+
+    def __init__(self, n_components: int = 4, temperature: float = 1.0):
+        self.n_components = n_components
+        self.temperature = temperature
+
+    def fit(self, data, rng=None) -> "MixtureModel":
+        """Fit by EM; scikit-learn's seed is an integer drawn from ``rng``."""
+        from sklearn.mixture import GaussianMixture
+
+        seed = int(np.random.default_rng(rng).integers(2**31 - 1))
+        components = min(self.n_components, len(data))
+        with single_thread():
+            self.mixture_ = GaussianMixture(components, covariance_type="full", reg_covar=1e-6,
+                                            random_state=seed).fit(data)
+        return self
+
+    def sample(self, n: int, rng) -> np.ndarray:
+        """``n`` points: a component for each by its weight, then its bell curve."""
+        rng = np.random.default_rng(rng)
+        m = self.mixture_
+        component = rng.choice(m.weights_.size, size=n, p=m.weights_ / m.weights_.sum())
+        chol = np.linalg.cholesky(m.covariances_) * np.sqrt(self.temperature)
+        z = rng.standard_normal((n, m.means_.shape[1]))
+        return m.means_[component] + np.einsum("nij,nj->ni", chol[component], z)
+
+
+class KernelDensityModel:
+    """scikit-learn's ``KernelDensity`` (Gaussian kernel) in the engine's protocol.
+
+    Sampling a Gaussian KDE means picking a training point and adding kernel
+    noise, which we do with our generator (temperature scales the noise's
+    variance).
+
+    Attributes
+    ----------
+    density_ : sklearn.neighbors.KernelDensity
+    """
+
+    def __init__(self, bandwidth: float = 0.2, temperature: float = 1.0):
+        self.bandwidth = bandwidth
+        self.temperature = temperature
+
+    def fit(self, data, rng=None) -> "KernelDensityModel":
+        from sklearn.neighbors import KernelDensity
+
+        self.density_ = KernelDensity(bandwidth=self.bandwidth).fit(data)
+        self.data_ = np.asarray(data, dtype=float)
+        return self
+
+    def sample(self, n: int, rng) -> np.ndarray:
+        rng = np.random.default_rng(rng)
+        picked = self.data_[rng.integers(0, len(self.data_), size=n)]
+        return picked + self.bandwidth * np.sqrt(self.temperature) * rng.standard_normal(picked.shape)
+
+
+class LatentModel:
+    """A model of images in a fixed encoder's space: encode, fit, sample, decode, clip to pixels.
+
+    For the digits: PCA to 30 dimensions (fitted once on the real digits)
+    then a Gaussian mixture over all digits together, not one per class, so
+    that whole classes can be lost, as in the collapse of image generators.
+    """
+
+    def __init__(self, encoder, inner, low: float = 0.0, high: float = 16.0):
+        self.encoder = encoder
+        self.inner = inner
+        self.low, self.high = low, high
+
+    def fit(self, images, rng=None) -> "LatentModel":
+        with single_thread():
+            self.inner.fit(self.encoder.transform(images), rng)
+        return self
+
+    def sample(self, n: int, rng) -> np.ndarray:
+        with single_thread():
+            decoded = self.encoder.inverse_transform(self.inner.sample(n, rng))
+        return np.clip(decoded, self.low, self.high)

@@ -48,6 +48,12 @@ PRESETS = (
     Preset("Low temperature and top-p decoding", "A chatbot that favours its likeliest words loses its "
            "vocabulary within a few generations, however much text it reads.", "Seddik et al. 2024", "Vocabulary",
            dict(temperature=0.8, top_p=0.9, sample_size=1_000_000, generations=50, replicates=10)),
+    Preset("The Nature paper's mixture", "A Gaussian mixture refitted on its own samples: clusters shrink "
+           "and merge, and the rare cluster vanishes.", "Shumailov et al., Nature 2024", "Shapes",
+           dict(synthetic_fraction=1.0, sample_size=100, generations=30)),
+    Preset("Digits fade", "Handwritten digits regenerated from generated digits blur and converge to a few "
+           "shapes.", "Alemohammad et al., ICLR 2024", "Digits",
+           dict(synthetic_fraction=1.0, sample_size=300, generations=15)),
     Preset("The polluted web", "AI text floods the web; models trained and answering from it lose the "
            "tails, and retrieval stops helping.", "Model Collapse Lab", "The_polluted_web", {}),
     Preset("People stop writing", "If people stop publishing once AI text dominates, nothing fresh is left.",

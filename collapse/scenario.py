@@ -19,8 +19,10 @@ import numpy as np
 
 WORLDS_1D = ("gaussian", "heavy_tailed", "bimodal")
 WORLDS_VOCABULARY = ("english", "zipf")
+WORLDS_SAMPLED = ("mixture_2d", "digits")
 MODELS_1D = ("gaussian_mle", "gaussian_unbiased")
 MODELS_VOCABULARY = ("categorical",)
+MODELS_SAMPLED = ("gaussian_mixture", "kernel_density")
 MODES = ("replace", "accumulate", "accumulate_subsample")
 DATA_SOURCES = ("mix", "web")
 
@@ -114,11 +116,14 @@ _KNOB_LIST = [
     Knob("world", str, "The real world the data come from: a bell curve (gaussian), "
          "a Student-t with rare extreme values (heavy_tailed) or two humps (bimodal), each with "
          "mean 0 and standard deviation 1; or a vocabulary: real English word frequencies "
-         "(english) or Zipf's law (zipf).", choices=WORLDS_1D + WORLDS_VOCABULARY),
+         "(english) or Zipf's law (zipf); or four 2-D clusters, one of them rare (mixture_2d), or "
+         "handwritten digits (digits).", choices=WORLDS_1D + WORLDS_VOCABULARY + WORLDS_SAMPLED),
     Knob("model", str, "How each generation is fitted: a bell curve by maximum likelihood "
          "(gaussian_mle, variance divides by M) or with the unbiased variance "
          "(gaussian_unbiased, divides by M-1); for vocabularies, word counts divided by the "
-         "number of words read (categorical).", choices=MODELS_1D + MODELS_VOCABULARY),
+         "number of words read (categorical); for clusters and digits, scikit-learn's Gaussian mixture "
+         "(gaussian_mixture) or kernel density (kernel_density).",
+         choices=MODELS_1D + MODELS_VOCABULARY + MODELS_SAMPLED),
     Knob("synthetic_fraction", float, "Share of each generation's training data that the "
          "previous model wrote (0 = all fresh real data, 1 = only its own output).",
          low=0.0, high=1.0),
@@ -147,6 +152,10 @@ _KNOB_LIST = [
     Knob("top_p", float, "Nucleus decoding: the model only writes its most likely words "
          "that together make up this share of its probability (1 = no limit).",
          low=0.0, high=1.0, low_open=True),
+    Knob("n_components", int, "Bell curves in the Gaussian mixture model (clusters and digits).",
+         low=1, high=20),
+    Knob("bandwidth", float, "Width of the kernel density model's kernel (clusters: in the clusters' "
+         "units; digits: in the encoder's units).", low=0.01, high=5.0),
     Knob("data_source", str, "Where each generation's training data come from: mix (a fixed "
          "synthetic_fraction of model output, the rest fresh real data) or web (scraped from a simulated "
          "web whose AI-written share grows year by year; the synthetic share emerges from it).",
@@ -207,6 +216,8 @@ class Scenario:
         Exponent of the ``zipf`` world.
     top_k, top_p : int, float
         Decoding limits of a vocabulary model's output (0 and 1: no limit).
+    n_components, bandwidth : int, float
+        Settings of the Gaussian mixture and kernel density models.
     data_source : {"mix", "web"}
         A fixed synthetic fraction, or a simulated web (see :mod:`collapse.web`)
         described by ``human_output``, ``human_decline``, ``ai_output``,
@@ -236,6 +247,8 @@ class Scenario:
     zipf_exponent: float = 1.1
     top_k: int = 0
     top_p: float = 1.0
+    n_components: int = 4
+    bandwidth: float = 0.2
     data_source: str = "mix"
     human_output: float = 1.0
     human_decline: float = 0.0
@@ -258,8 +271,13 @@ class Scenario:
         """True for word-frequency worlds (english, zipf)."""
         return self.world in WORLDS_VOCABULARY
 
+    @property
+    def is_sampled(self) -> bool:
+        """True for worlds whose models must draw every sample (mixture_2d, digits)."""
+        return self.world in WORLDS_SAMPLED
+
     def _check_model_fits_world(self) -> None:
-        models = MODELS_VOCABULARY if self.is_vocabulary else MODELS_1D
+        models = MODELS_VOCABULARY if self.is_vocabulary else MODELS_SAMPLED if self.is_sampled else MODELS_1D
         if self.model not in models:
             raise ScenarioError(
                 f"model {self.model} cannot learn the {self.world} world: use {' or '.join(models)}"
@@ -288,7 +306,7 @@ class Scenario:
         if seconds > BUDGET_SECONDS:
             if self.is_vocabulary:
                 lower = "vocabulary_size, sample_size, replicates or generations"
-            elif self.world != "gaussian" and self.real_count() > 0:
+            elif self.is_sampled or (self.world != "gaussian" and self.real_count() > 0):
                 lower = "sample_size, replicates or generations"
             else:
                 lower = "replicates or generations"
@@ -349,6 +367,8 @@ def estimate_seconds(knobs: dict[str, Any]) -> float:
         # the synthetic share varies year by year: price real and model data both in play
         sampled = knobs["world"] not in WORLDS_VOCABULARY and knobs["world"] != "gaussian"
         knobs = {**knobs, "data_source": "mix", "synthetic_fraction": 0.0 if sampled else 0.5}
+    if knobs["world"] in WORLDS_SAMPLED:
+        return generations * replicates * _sampled_step_seconds(knobs) + replicates * 0.01
     if knobs["world"] in WORLDS_VOCABULARY:
         # plus one replicate's word-by-word record (snapshots, deaths): O(V) a generation
         tracked = generations * knobs["vocabulary_size"] * 5e-9
@@ -383,6 +403,21 @@ def _vocabulary_step_seconds(knobs: dict[str, Any]) -> float:
     else:  # conditional binomials, dearer for huge counts (measured up to M = 10^9)
         per_word = (80e-9 if pure else 150e-9) * (1 + np.log10(M / (4 * V)) / 2)
     return 30e-6 + per_word * min(M, V)
+
+
+def _sampled_step_seconds(knobs: dict[str, Any]) -> float:
+    """One generation of one replicate with a scikit-learn model: fit, sample, measure.
+
+    Measured on 2 cores with one BLAS thread (benchmarks/bench_engine.py).
+    """
+    M = knobs["sample_size"]
+    if knobs["mode"] == "accumulate":
+        M = M * (knobs["generations"] + 1) / 2  # the pool grows: its average size
+    if knobs["model"] == "kernel_density":
+        return (12e-3 if knobs["world"] == "digits" else 5e-3) + 2e-7 * M
+    if knobs["world"] == "digits":
+        return 30e-3 + 6e-6 * M * knobs["n_components"]
+    return 15e-3 + 1e-6 * M * knobs["n_components"]
 
 
 def max_replicates(knobs: dict[str, Any]) -> int:

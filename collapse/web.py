@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from .loop import simulate, simulate_vocabulary
+from .loop import simulate, simulate_samples, simulate_vocabulary
 from .metrics import metrics_frame, tail_column
 from .scenario import Scenario, synthetic_count
 from .worlds import make_world
@@ -106,7 +106,9 @@ def run_web(scenario: Scenario) -> pd.DataFrame:
     web = web_composition(scenario)
     schedule = web["synthetic_count"].to_numpy()
     weight = web["answer_real_weight"].to_numpy()
-    if scenario.is_vocabulary:
+    if scenario.is_sampled:
+        results = simulate_samples(scenario, schedule).results
+    elif scenario.is_vocabulary:
         results = simulate_vocabulary(scenario, schedule, weight).results
     else:
         trajectory = simulate(scenario, schedule)

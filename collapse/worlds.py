@@ -190,3 +190,106 @@ def make_vocabulary(scenario) -> Vocabulary:
     if scenario.world == "zipf":
         return zipf_vocabulary(scenario.vocabulary_size, scenario.zipf_exponent)
     raise ValueError(f"{scenario.world!r} is not a vocabulary world")
+
+
+class Mixture2D:
+    """Four well-separated 2-D bell curves of unequal weight; the last is the rare "tail" cluster.
+
+    Clusters sit on the corners of a square of side 4 (sd 0.5 each), with
+    weights 45 %, 30 %, 20 % and 5 %.
+    """
+
+    name = "mixture_2d"
+    label = "real world (four clusters)"
+    centres = np.array([[-2.0, -2.0], [2.0, -2.0], [-2.0, 2.0], [2.0, 2.0]])
+    weights = np.array([0.45, 0.30, 0.20, 0.05])
+    cluster_sd = 0.5
+    rare = 3
+
+    def sample(self, n: int, rng) -> np.ndarray:
+        """``n`` points, drawn in one call so that chunking never changes them."""
+        u = rng.random((n, 3))
+        cluster = np.searchsorted(np.cumsum(self.weights), u[:, 0] * self.weights.sum(), side="right")
+        # Box-Muller from the other two uniforms: one draw call per point
+        radius = np.sqrt(-2.0 * np.log1p(-u[:, 1]))
+        noise = np.column_stack([radius * np.cos(2 * np.pi * u[:, 2]), radius * np.sin(2 * np.pi * u[:, 2])])
+        return self.centres[np.minimum(cluster, 3)] + self.cluster_sd * noise
+
+    def nearest_cluster(self, points: np.ndarray) -> np.ndarray:
+        return np.argmin(((points[:, None, :] - self.centres[None]) ** 2).sum(axis=-1), axis=1)
+
+    @cached_property
+    def total_variance(self) -> float:
+        """Trace of the real world's covariance."""
+        mean = self.weights @ self.centres
+        between = self.weights @ ((self.centres - mean) ** 2).sum(axis=1)
+        return float(between + 2 * self.cluster_sd**2)
+
+    @cached_property
+    def reference_quantiles(self) -> np.ndarray:
+        """Projected quantiles of a fixed large real sample (its own seed): the yardstick for distances."""
+        from .metrics import projected_quantiles
+
+        return projected_quantiles(self.sample(20_000, np.random.default_rng(np.random.SeedSequence(20240724))))
+
+
+class Digits:
+    """Handwritten digits: scikit-learn's bundled 1,797 images of 8x8 pixels (0-16), no download.
+
+    The real world is the empirical distribution of these images. A fixed
+    encoder (PCA to ``latent_dims`` dimensions) and a classifier
+    (logistic regression), both fitted once on the real digits, stand in for a
+    pretrained feature space and an observer who reads the digits.
+    """
+
+    name = "digits"
+    label = "real handwritten digits"
+    latent_dims = 30
+
+    def __init__(self):
+        from sklearn.datasets import load_digits
+
+        data = load_digits()
+        self.images = data.data.astype(float)
+        self.labels = data.target
+
+    def sample(self, n: int, rng) -> np.ndarray:
+        """``n`` real images, drawn with replacement."""
+        return self.images[rng.integers(0, len(self.images), size=n)]
+
+    @cached_property
+    def encoder(self):
+        from sklearn.decomposition import PCA
+
+        from .models import single_thread
+
+        with single_thread():
+            return PCA(self.latent_dims, random_state=0).fit(self.images)
+
+    @cached_property
+    def classifier(self):
+        from sklearn.linear_model import LogisticRegression
+
+        from .models import single_thread
+
+        with single_thread():
+            return LogisticRegression(max_iter=2000).fit(self.images / 16.0, self.labels)
+
+    @cached_property
+    def pixel_sd(self) -> float:
+        """Mean over pixels of the real images' standard deviation."""
+        return float(self.images.std(axis=0).mean())
+
+
+@lru_cache(maxsize=1)
+def digits() -> Digits:
+    return Digits()
+
+
+def make_sample_world(scenario):
+    """The 2-D mixture or the digits, for models that must sample."""
+    if scenario.world == "mixture_2d":
+        return Mixture2D()
+    if scenario.world == "digits":
+        return digits()
+    raise ValueError(f"{scenario.world!r} is not a sampled world")

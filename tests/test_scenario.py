@@ -22,6 +22,8 @@ BAD_VALUES = {
     "zipf_exponent": [0.4, 3.5, "steep"],
     "top_k": [-1, 50_001, 2.5],
     "top_p": [0, -0.5, 1.01, "most"],
+    "n_components": [0, 21, 2.5],
+    "bandwidth": [0, 5.5, "wide"],
     "data_source": ["internet", 1],
     "human_output": [0, -1, 101, "lots"],
     "human_decline": [-0.1, 1.5],

@@ -1,0 +1,43 @@
+"""The Shapes and Digits pages, run headless with Streamlit's AppTest."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def open_page(script, **params) -> AppTest:
+    at = AppTest.from_file(str(ROOT / script), default_timeout=90)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+@pytest.mark.parametrize("script,title", [("pages/4_Shapes.py", "Clusters shrink, merge and vanish"),
+                                          ("pages/5_Digits.py", "Digits fading, generation by generation")])
+def test_page_draws_its_pictures_and_charts(script, title):
+    at = open_page(script, generations="6", replicates="2")
+    assert not at.exception and not at.warning
+    titles = [json.loads(el.proto.spec)["layout"]["title"]["text"] for el in at.get("plotly_chart")]
+    assert len(titles) == 4 and title in titles
+    assert all(any(ch.isdigit() for ch in c.value) for c in at.caption if c.value.startswith("After"))
+
+
+def test_shapes_with_fresh_data_keep_the_rare_cluster():
+    at = open_page("pages/4_Shapes.py", generations="20", replicates="2", sample_size="200")
+    lost = next(c.value for c in at.caption if c.value.startswith("After 20 generations the median model is at"))
+    at.slider(key="synthetic_fraction").set_value(0.0).run()
+    kept = next(c.value for c in at.caption if c.value.startswith("After 20 generations the median model is at"))
+    share = lambda text: float(text.split("is at ")[1].split(" %")[0])  # noqa: E731
+    assert share(kept) > share(lost) and share(kept) > 3
+
+
+def test_bad_values_warn_on_the_digits_page():
+    at = open_page("pages/5_Digits.py", n_components="99", model="categorical", generations="5")
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    assert "`n_components`" in text and "`model`" in text
+    assert len(at.get("plotly_chart")) == 4

@@ -1,0 +1,90 @@
+"""2-D clusters and handwritten digits: scikit-learn models that must sample."""
+
+import numpy as np
+import pytest
+
+from collapse.loop import simulate_samples
+from collapse.metrics import digit_metrics, shape_metrics, sliced_wasserstein
+from collapse.models import KernelDensityModel, MixtureModel
+from collapse.scenario import Scenario, ScenarioError
+from collapse.worlds import Mixture2D, digits
+
+Z = 4.0
+
+
+def at(results, g, column):
+    return results.loc[results.generation == g, column].to_numpy()
+
+
+def test_the_mixture_world_has_its_stated_weights_and_spread():
+    world = Mixture2D()
+    points = world.sample(100_000, np.random.default_rng(0))
+    shares = np.bincount(world.nearest_cluster(points), minlength=4) / len(points)
+    se = np.sqrt(world.weights * (1 - world.weights) / len(points))
+    assert np.all(np.abs(shares - world.weights) < Z * se + 1e-4)  # clusters barely overlap (4 sd apart)
+    assert np.trace(np.cov(points.T)) == pytest.approx(world.total_variance, rel=0.02)
+
+
+def test_metrics_of_real_samples_sit_at_the_real_level():
+    world = Mixture2D()
+    rare, spread, distance = shape_metrics(world.sample(4000, np.random.default_rng(1)), world)
+    assert rare == pytest.approx(0.05, abs=Z * np.sqrt(0.05 * 0.95 / 4000))
+    assert spread == pytest.approx(1, abs=0.05) and distance < 0.05
+    classes, entropy, diversity, realism = digit_metrics(digits().images, digits())
+    assert classes == 10 and entropy == pytest.approx(np.log2(10), abs=0.01)
+    assert diversity == pytest.approx(1.0) and realism > 0.9
+
+
+def test_no_synthetic_data_stays_at_the_real_level():
+    scenario = Scenario(world="mixture_2d", model="gaussian_mixture", synthetic_fraction=0.0, sample_size=400,
+                        generations=5, replicates=8)
+    results = simulate_samples(scenario).results
+    rare = at(results, 5, "rare_cluster_mass")
+    # a fit to 400 real points, measured on 1000 samples: binomial noise plus fit noise
+    assert abs(rare.mean() - 0.05) < Z * rare.std(ddof=1) / np.sqrt(rare.size) + 0.01
+    assert abs(at(results, 5, "spread").mean() - 1) < 0.1
+
+
+def test_self_training_loses_the_rare_cluster():
+    scenario = Scenario(world="mixture_2d", model="gaussian_mixture", synthetic_fraction=1.0, sample_size=100,
+                        generations=30, replicates=4)
+    results = simulate_samples(scenario).results
+    assert at(results, 30, "rare_cluster_mass").mean() < 0.5 * at(results, 0, "rare_cluster_mass").mean()
+    assert at(results, 30, "distance").mean() > 3 * at(results, 0, "distance").mean()
+
+
+def test_digits_lose_diversity_and_classes_on_average():
+    scenario = Scenario(world="digits", model="gaussian_mixture", n_components=10, sample_size=200,
+                        synthetic_fraction=1.0, generations=12, replicates=2)
+    run = simulate_samples(scenario)
+    assert at(run.results, 12, "pixel_diversity").mean() < 0.8
+    assert at(run.results, 12, "classes_recognised").mean() <= 10
+    assert at(run.results, 12, "realism").mean() < at(run.results, 0, "realism").mean()
+    assert run.snapshots[0].shape == (12, 64) and sorted(run.snapshots)[-1] == 12
+
+
+def test_sampled_runs_are_deterministic():
+    scenario = Scenario(world="mixture_2d", model="kernel_density", sample_size=50, generations=4, replicates=2, seed=9)
+    first, second = simulate_samples(scenario).results, simulate_samples(scenario).results
+    assert first.equals(second)
+    assert not first.equals(simulate_samples(scenario.replace(seed=10)).results)
+
+
+def test_models_fit_and_sample_with_our_generator():
+    data = Mixture2D().sample(2000, np.random.default_rng(2))
+    mixture = MixtureModel(4).fit(data, np.random.default_rng(3))
+    assert mixture.fit(data, np.random.default_rng(3)) is mixture
+    a, b = mixture.sample(500, np.random.default_rng(4)), mixture.sample(500, np.random.default_rng(4))
+    assert np.array_equal(a, b) and a.shape == (500, 2)
+    assert sliced_wasserstein(mixture.sample(4000, np.random.default_rng(5)), Mixture2D().reference_quantiles) < 0.1
+    cold = MixtureModel(4, temperature=0.25).fit(data, np.random.default_rng(3)).sample(4000, np.random.default_rng(6))
+    assert np.trace(np.cov(cold.T)) < np.trace(np.cov(data.T))
+    kde = KernelDensityModel(0.3).fit(data)
+    assert kde.sample(10, np.random.default_rng(7)).shape == (10, 2)
+
+
+def test_models_must_fit_sampled_worlds():
+    with pytest.raises(ScenarioError, match="gaussian_mixture or kernel_density"):
+        Scenario(world="digits")
+    with pytest.raises(ScenarioError, match="sample_size, replicates or generations"):
+        Scenario(world="digits", model="gaussian_mixture", sample_size=1797, generations=100, replicates=20)
