@@ -22,6 +22,7 @@ KNOBS = ui.PageKnobs(
 )
 ui.load_url_once(KNOBS)
 ui.presentation_view()
+ui.custom_world_check(KNOBS)
 
 st.title("Model Collapse Lab")
 st.markdown(
@@ -31,13 +32,15 @@ st.markdown(
 )
 
 st.sidebar.header("Knobs")
-ui.knob_panel(KNOBS)
+knobs = st.sidebar.container()
+ui.data_panel("numbers", st.sidebar)  # before the knobs are drawn: it may switch the world
+ui.knob_panel(KNOBS, knobs)
 scenario, refusal = ui.current_scenario(KNOBS)
 ui.write_url(scenario, KNOBS)
 ui.show_problems(scenario, refusal)
 ui.share_and_download(scenario, KNOBS)
 
-charts = ui.cached_charts(scenario.to_json())
+charts = ui.cached_charts(scenario.to_json(), *ui.data_for(scenario))
 top = st.columns(2)
 bottom = st.columns(2)
 for column, name in zip(top + bottom, ["distribution", "tails", "spread", "distance"]):

@@ -7,7 +7,9 @@ parameter, the session state entry and the ``Scenario`` field agree.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -16,7 +18,7 @@ import streamlit as st
 
 from collapse.export import file_stem, results_csv
 from collapse.figures import all_charts, all_vocabulary_charts, digits_charts, shapes_charts
-from collapse.loop import run, simulate_samples, simulate_vocabulary
+from collapse.loop import real_world, run, simulate_samples, simulate_vocabulary
 from collapse.scenario import (
     BUDGET_SECONDS,
     KNOBS,
@@ -28,6 +30,7 @@ from collapse.scenario import (
     parse_query_params,
     parse_value,
 )
+from collapse.worlds import MAX_NUMBERS, MAX_UPLOAD_BYTES, numbers_from_bytes, text_from_bytes
 
 #: URL parameters about the view, not the scenario: Streamlit's embedding, and
 #: ``present=1``, the presentation view (no knobs, large type) for projectors and iframes.
@@ -78,6 +81,8 @@ CHOICE_LABELS = {
     "zipf": "Zipf's law",
     "categorical": "Word frequencies",
     "mixture_2d": "Four clusters, one rare",
+    "custom": "Your numbers",
+    "custom_text": "Your text",
     "digits": "Handwritten digits",
     "gaussian_mixture": "Gaussian mixture (scikit-learn)",
     "kernel_density": "Kernel density (scikit-learn)",
@@ -193,6 +198,9 @@ def knob_widget(name: str, spec: PageKnobs, container=st) -> None:
     label, help_text = LABELS[name], f"{knob.help} Allowed: {knob.allowed()}."
     if knob.choices:
         options = spec.choices.get(name, knob.choices)
+        # your-data worlds are offered once there are data to use
+        options = [o for o in options if o not in CUSTOM_WORLDS.values()
+                   or user_data({v: k for k, v in CUSTOM_WORLDS.items()}[o])]
         container.selectbox(label, options, key=name, help=help_text, format_func=lambda c: CHOICE_LABELS.get(c, c))
     elif name == "synthetic_fraction":
         container.slider(label, 0.0, 1.0, step=0.01, key=name, help=help_text)
@@ -250,43 +258,124 @@ def _replicates_widget(label: str, help_text: str, spec: PageKnobs, container) -
     container.slider(label, 1, max(ceiling, 2), step=1, key="replicates", help=help_text)
 
 
-def knob_panel(spec: PageKnobs) -> None:
-    """Headline knobs in the sidebar, the rest under "More settings"."""
+def knob_panel(spec: PageKnobs, container=None) -> None:
+    """Headline knobs (in the sidebar, or ``container``), the rest under "More settings"."""
+    container = container or st.sidebar
     for name in spec.headline:
-        knob_widget(name, spec, st.sidebar)
-    with st.sidebar.expander("More settings"):
+        knob_widget(name, spec, container)
+    with container.expander("More settings"):
         for name in spec.more:
             knob_widget(name, spec, st)
 
 
+# -- your own data ---------------------------------------------------------------------
+CUSTOM_WORLDS = {"numbers": "custom", "text": "custom_text"}
+EXAMPLES = {"numbers": Path(__file__).parent / "examples" / "iris_petal_length.csv",
+            "text": Path(__file__).parent / "examples" / "gettysburg_and_declaration.txt"}
+
+
+def user_data(kind: str):
+    """This session's uploaded data of a kind ("numbers" or "text"): (data, label, key) or None."""
+    return st.session_state.get(f"_user_{kind}")
+
+
+def data_for(scenario: Scenario) -> tuple[str, object]:
+    """(cache key, data) for a scenario: your data for the custom worlds, else nothing."""
+    for kind, world in CUSTOM_WORLDS.items():
+        if scenario.world == world and user_data(kind):
+            data, _, key = user_data(kind)
+            return key, data
+    return "", None
+
+
+def data_panel(kind: str, container) -> None:
+    """Upload, paste or load the example; on success the world becomes your data.
+
+    Bad input gets a message naming the problem and changes nothing else.
+    Data stay in this session's memory: never written to disk, never in a link.
+    """
+    text_kind = kind == "text"
+    with container.expander("Your own data", expanded=user_data(kind) is not None):
+        st.caption(
+            (".txt file or pasted text" if text_kind else "CSV file or a pasted column of numbers")
+            + f", up to {MAX_UPLOAD_BYTES // 2**20} MB"
+            + ("" if text_kind else f" and {MAX_NUMBERS:,} numbers")
+            + ". Your data stay in this browser session: never stored, never in a share link."
+        )
+        upload = st.file_uploader("Upload a file", type=["txt"] if text_kind else ["csv", "txt", "tsv"],
+                                  key=f"upload_{kind}")
+        pasted = st.text_area("…or paste " + ("text" if text_kind else "numbers"), key=f"paste_{kind}", height=100)
+        example = st.button("Use the example", key=f"example_{kind}",
+                            help=f"{EXAMPLES[kind].name}: see examples/README.md for its source")
+        forget = st.button("Forget my data", key=f"forget_{kind}", disabled=user_data(kind) is None)
+        source = None
+        if example:
+            source = (EXAMPLES[kind].read_bytes(), EXAMPLES[kind].name)
+        elif upload is not None and st.session_state.get(f"_seen_upload_{kind}") != upload.file_id:
+            st.session_state[f"_seen_upload_{kind}"] = upload.file_id
+            source = (upload.getvalue(), upload.name)
+        elif pasted.strip() and st.session_state.get(f"_seen_paste_{kind}") != pasted:
+            st.session_state[f"_seen_paste_{kind}"] = pasted
+            source = (pasted.encode("utf-8"), "pasted " + ("text" if text_kind else "numbers"))
+        if forget:
+            st.session_state.pop(f"_user_{kind}", None)
+            if st.session_state.get("world") == CUSTOM_WORLDS[kind]:
+                st.session_state["world"] = "english" if text_kind else "gaussian"
+        if source is not None:
+            raw, name = source
+            try:
+                data = text_from_bytes(raw) if text_kind else numbers_from_bytes(raw)
+            except ValueError as err:
+                st.error(f"{name}: {err}. Nothing was changed.", icon="⛔")
+            else:
+                size = f"{len(data.split()):,} words" if text_kind else f"{data.size:,} numbers"
+                key = hashlib.sha256(data.encode() if text_kind else data.tobytes()).hexdigest()[:16]
+                st.session_state[f"_user_{kind}"] = (data, f"{name} ({size})", key)
+                st.session_state["world"] = CUSTOM_WORLDS[kind]
+        if user_data(kind):
+            st.success(f"In use: {user_data(kind)[1]}", icon="✅")
+
+
+def custom_world_check(spec: PageKnobs) -> None:
+    """World "custom" from a link without uploaded data: say why, and use the default world."""
+    for kind, world in CUSTOM_WORLDS.items():
+        if st.session_state.get("world") == world and user_data(kind) is None:
+            st.warning(f"URL parameter `world`: {world} means your own data, which a share link cannot carry; "
+                       "upload it under \"Your own data\". Using the default world instead.", icon="⚠️")
+            st.session_state["world"] = spec.base.world
+
+
 # -- cached engine calls ------------------------------------------------------------
+# Your data enter the caches only through ``data_key`` (a hash) and ``_data``
+# (not hashed): entries stay in this server's memory, bounded, never on disk.
 @st.cache_data(max_entries=32, show_spinner="Simulating…")
-def cached_results(scenario_json: str) -> pd.DataFrame:
+def cached_results(scenario_json: str, data_key: str = "", _data=None) -> pd.DataFrame:
     """The tidy results of a scenario; a repeated setting costs nothing."""
     scenario = Scenario.from_json(scenario_json)
     if scenario.is_vocabulary and scenario.data_source == "mix":
-        return cached_vocabulary(scenario_json)[0].results  # the vocabulary page's run
+        return cached_vocabulary(scenario_json, data_key, _data)[0].results  # the vocabulary page's run
     if scenario.is_sampled and scenario.data_source == "mix":
         return cached_sampled(scenario_json)[0].results
-    return run(scenario)
+    return run(scenario, _data)
 
 
 @st.cache_resource(max_entries=16, show_spinner="Simulating…")
-def cached_vocabulary(scenario_json: str):
+def cached_vocabulary(scenario_json: str, data_key: str = "", _data=None):
     """A vocabulary run and every chart of the vocabulary page."""
     scenario = Scenario.from_json(scenario_json)
-    vocabulary_run = simulate_vocabulary(scenario)
+    vocabulary_run = simulate_vocabulary(scenario, vocabulary=real_world(scenario, _data))
     return vocabulary_run, all_vocabulary_charts(vocabulary_run, scenario)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def cached_charts(scenario_json: str):
+def cached_charts(scenario_json: str, data_key: str = "", _data=None):
     """Every dashboard chart and caption for a scenario.
 
     A resource cache: the figures are shared read-only, not copied on every
     rerun (copying ~1 MB of figures was a third of a rerun's time).
     """
-    return all_charts(cached_results(scenario_json), Scenario.from_json(scenario_json))
+    scenario = Scenario.from_json(scenario_json)
+    return all_charts(cached_results(scenario_json, data_key, _data), scenario, real_world(scenario, _data))
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -309,18 +398,23 @@ def sampled_with_progress(scenario: Scenario):
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def cached_csv(scenario_json: str) -> str:
-    return results_csv(cached_results(scenario_json))
+def cached_csv(scenario_json: str, data_key: str = "", _data=None) -> str:
+    return results_csv(cached_results(scenario_json, data_key, _data))
 
 
 def share_and_download(scenario: Scenario, spec: PageKnobs) -> None:
     """Share link and downloads, in the sidebar."""
     st.sidebar.subheader("Share and download")
-    st.sidebar.caption("This link reproduces exactly this view:")
+    data_key, data = data_for(scenario)
+    if data is None:
+        st.sidebar.caption("This link reproduces exactly this view:")
+    else:
+        st.sidebar.caption("This link holds every knob but cannot carry your uploaded data (it never leaves "
+                           "this session): download the results and the scenario below to share them.")
     st.sidebar.code(share_url(scenario, spec), language=None, wrap_lines=True)
     key = scenario.to_json()
     stem = file_stem(scenario)
-    st.sidebar.download_button("Results (CSV)", lambda: cached_csv(key), file_name=f"{stem}.csv",
+    st.sidebar.download_button("Results (CSV)", lambda: cached_csv(key, data_key, data), file_name=f"{stem}.csv",
                                mime="text/csv", key="download_csv")
     st.sidebar.download_button("Scenario (JSON)", key, file_name=f"{stem}.json",
                                mime="application/json", key="download_json")

@@ -13,6 +13,7 @@ import sys
 from .export import results_csv, results_json
 from .loop import run
 from .scenario import KNOBS, Scenario, ScenarioError, format_value, parse_value
+from .worlds import MAX_UPLOAD_BYTES, numbers_from_bytes, text_from_bytes
 
 
 class _Parser(argparse.ArgumentParser):
@@ -59,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{knob.help} Allowed: {knob.allowed()}. Default: {default}.".replace("%", "%%"),
             **extra,
         )
+    run_parser.add_argument(
+        "--data", metavar="FILE",
+        help="your own data as the real world: a CSV (or column) of numbers for world custom, or a .txt "
+        "file for world custom_text (the world, and for text the model, are then chosen for you)")
     run_parser.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
     run_parser.add_argument("--output", "-o", default="-", help="file to write (default: standard output)")
     return parser
@@ -77,14 +82,34 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     return Scenario(**values)
 
 
+def read_data(path: str, args: argparse.Namespace):
+    """Your data from --data: text for .txt files, numbers otherwise; sets world (and model) if unset."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_UPLOAD_BYTES + 1)
+    except OSError as err:
+        raise ValueError(f"cannot read --data {path}: {err.strerror}") from None
+    if path.lower().endswith(".txt"):
+        args.world = args.world or "custom_text"
+        args.model = args.model or "categorical"
+        return text_from_bytes(raw)
+    args.world = args.world or "custom"
+    return numbers_from_bytes(raw)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    data = None
     try:
+        if args.data:
+            data = read_data(args.data, args)
         scenario = scenario_from_args(args)
-    except ScenarioError as err:
+        if scenario.world in ("custom", "custom_text") and data is None:
+            raise ScenarioError(f"world {scenario.world} needs your data: add --data FILE")
+    except ValueError as err:  # ScenarioError is one
         parser.exit(2, f"{parser.prog}: error: {err}\n")
-    results = run(scenario)
+    results = run(scenario, data)
     text = results_json(results, scenario) if args.format == "json" else results_csv(results)
     if args.output == "-":
         sys.stdout.write(text)

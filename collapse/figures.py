@@ -107,9 +107,10 @@ def _gaussian_density(x, mean, sd):
     return np.exp(-0.5 * ((x - mean) / sd) ** 2) / (sd * np.sqrt(2 * np.pi))
 
 
-def distribution_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None) -> tuple[go.Figure, str]:
+def distribution_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None,
+                       world=None) -> tuple[go.Figure, str]:
     """The real world's density against the model's at chosen generations, with a player."""
-    world = make_world(scenario)
+    world = world or make_world(scenario)
     replicate = typical_replicate(results)
     run = results[results.replicate == replicate].set_index("generation")
     G = scenario.generations
@@ -121,7 +122,11 @@ def distribution_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.Da
     colours = sample_colorscale("Viridis", np.linspace(0.0, 0.85, len(shown)))
 
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=x, y=real_density, mode="lines", line=REAL_LINE, name="real world"))
+    if hasattr(world, "values"):  # your own numbers: their histogram is the real world
+        fig.add_trace(go.Histogram(x=world.values, histnorm="probability density", nbinsx=60, name="your data",
+                                   marker=dict(color="#BBBBBB"), opacity=0.6, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=x, y=real_density, mode="lines", line=REAL_LINE,
+                             name="your data (smoothed)" if hasattr(world, "values") else "real world"))
     for g, colour in zip(shown[:-1], colours):  # the player below draws the last one
         fig.add_trace(go.Scatter(x=x, y=_gaussian_density(x, run.at[g, "mean"], run.at[g, "std"]),
                                  mode="lines", line=dict(color=colour, width=2), name=f"generation {g}"))
@@ -175,9 +180,10 @@ def _ratio_words(sd: float) -> str:
     return "about as wide" if abs(sd - 1) < 0.005 else f"{sd:.2f} times as wide"
 
 
-def tail_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None) -> tuple[go.Figure, str]:
+def tail_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None,
+               world=None) -> tuple[go.Figure, str]:
     """Tail mass beyond each threshold over generations, against the real world's level."""
-    world = make_world(scenario)
+    world = world or make_world(scenario)
     summary = summarize(results) if summary is None else summary
     fig = go.Figure()
     for k, colour in zip(scenario.tail_thresholds, SERIES):
@@ -222,15 +228,18 @@ def spread_theory(scenario: Scenario) -> tuple[str, np.ndarray] | None:
     G, M = scenario.generations, scenario.sample_size
     ddof = MODEL_DDOF[scenario.model]
     n = np.arange(G + 1)
-    if scenario.synthetic_fraction == 1.0 and scenario.world == "gaussian":
+    if scenario.synthetic_fraction == 1.0:
+        # after round 1 the chain is Gaussian whatever the world: exact for the bell curve, close otherwise
         log_var = theory.log_variance_mean(n, M, ddof, temperature=scenario.temperature)
-        return "theory: median (Shumailov et al.)", np.exp(log_var / 2)
+        exact = scenario.world == "gaussian"
+        return "theory: median (Shumailov et al.)" + ("" if exact else ", approximate here"), np.exp(log_var / 2)
     a_M = scenario.real_count()
     v, _ = theory.moments_with_fresh_data(G, M, 1 - a_M / M, ddof, scenario.temperature)
     return "theory: root of the expected variance", np.sqrt(v)
 
 
-def spread_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None) -> tuple[go.Figure, str]:
+def spread_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None,
+                 world=None) -> tuple[go.Figure, str]:
     """The model's standard deviation over generations, with the closed form where one exists."""
     summary = summarize(results) if summary is None else summary
     fig = go.Figure()
@@ -254,7 +263,8 @@ def spread_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFram
     return fig, caption
 
 
-def distance_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None) -> tuple[go.Figure, str]:
+def distance_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None,
+                   world=None) -> tuple[go.Figure, str]:
     """Wasserstein-1 distance from the model to the real world over generations."""
     summary = summarize(results) if summary is None else summary
     fig = go.Figure()
@@ -281,10 +291,11 @@ CHARTS = {
 }
 
 
-def all_charts(results: pd.DataFrame, scenario: Scenario) -> dict[str, tuple[go.Figure, str]]:
-    """Every chart of the dashboard, sharing one summary of the results."""
+def all_charts(results: pd.DataFrame, scenario: Scenario, world=None) -> dict[str, tuple[go.Figure, str]]:
+    """Every chart of the dashboard, sharing one summary of the results (``world``: your own data's)."""
     summary = summarize(results)
-    return {name: chart(results, scenario, summary) for name, chart in CHARTS.items()}
+    world = world or make_world(scenario)
+    return {name: chart(results, scenario, summary, world) for name, chart in CHARTS.items()}
 
 
 # -- vocabulary -------------------------------------------------------------------

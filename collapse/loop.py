@@ -115,7 +115,7 @@ def synthetic_schedule(scenario: Scenario) -> np.ndarray:
     return counts
 
 
-def simulate(scenario: Scenario, synthetic_counts: np.ndarray | None = None) -> Trajectory:
+def simulate(scenario: Scenario, synthetic_counts: np.ndarray | None = None, world: World1D | None = None) -> Trajectory:
     """Run the loop with exact sufficient statistics, vectorised over replicates.
 
     A Gaussian model's fit depends only on (count, mean, sum of squares), so
@@ -126,11 +126,12 @@ def simulate(scenario: Scenario, synthetic_counts: np.ndarray | None = None) -> 
 
     ``synthetic_counts`` (index = generation) overrides the constant share of
     the ``synthetic_fraction`` knob, e.g. with the share a simulated web
-    dictates year by year; each round still reads M samples.
+    dictates year by year; each round still reads M samples. ``world`` passes
+    a ready-made real world (your own data, for world "custom").
     """
+    world = world or make_world(scenario)
     if scenario.mode == "accumulate_subsample":
-        return simulate_subsample(scenario, synthetic_counts)
-    world = make_world(scenario)
+        return simulate_subsample(scenario, synthetic_counts, world)
     model = make_model(scenario)
     G, M, R = scenario.generations, scenario.sample_size, scenario.replicates
     syn = synthetic_schedule(scenario) if synthetic_counts is None else np.asarray(synthetic_counts)
@@ -170,7 +171,7 @@ def simulate(scenario: Scenario, synthetic_counts: np.ndarray | None = None) -> 
     return Trajectory(means, variances)
 
 
-def simulate_subsample(scenario: Scenario, synthetic_counts: np.ndarray | None = None) -> Trajectory:
+def simulate_subsample(scenario: Scenario, synthetic_counts=None, world: World1D | None = None) -> Trajectory:
     """Accumulate every round's samples but train on a random subsample of M (Kazdan et al. 2024).
 
     A subsample of a pool is not a function of the pool's sufficient
@@ -178,7 +179,7 @@ def simulate_subsample(scenario: Scenario, synthetic_counts: np.ndarray | None =
     budget prices. Draws are vectorised across replicates round by round (a
     replicate's numbers depend on R here, unlike the other modes).
     """
-    world = make_world(scenario)
+    world = world or make_world(scenario)
     model = make_model(scenario)
     G, M, R = scenario.generations, scenario.sample_size, scenario.replicates
     syn = synthetic_schedule(scenario) if synthetic_counts is None else np.asarray(synthetic_counts)
@@ -203,14 +204,14 @@ def simulate_subsample(scenario: Scenario, synthetic_counts: np.ndarray | None =
     return Trajectory(means, variances)
 
 
-def simulate_naive(scenario: Scenario) -> Trajectory:
+def simulate_naive(scenario: Scenario, world: World1D | None = None) -> Trajectory:
     """Reference loop: draw every sample, refit, repeat; one replicate at a time.
 
     Uses the same rounding, pooling and replicate streams as :func:`simulate`
     but no shortcut, so it costs O(G R M). Tests use it to check that the exact
     statistics agree in distribution; benchmarks time it.
     """
-    world = make_world(scenario)
+    world = world or make_world(scenario)
     G, M = scenario.generations, scenario.sample_size
     n_real, n_syn = scenario.real_count(), scenario.synthetic_count()
     R = scenario.replicates
@@ -262,7 +263,8 @@ class VocabularyRun:
     final_var: np.ndarray
 
 
-def simulate_vocabulary(scenario: Scenario, synthetic_counts=None, answer_real_weight=None) -> VocabularyRun:
+def simulate_vocabulary(scenario: Scenario, synthetic_counts=None, answer_real_weight=None,
+                        vocabulary=None) -> VocabularyRun:
     """Retrain a word-frequency model on its own text, with exact word counts.
 
     Round n reads ``M - round(s M)`` fresh real words plus ``round(s M)`` words
@@ -276,8 +278,9 @@ def simulate_vocabulary(scenario: Scenario, synthetic_counts=None, answer_real_w
     in :func:`simulate`. With ``answer_real_weight`` (index = generation) the
     results also measure the model's answers, a mixture of real text (that
     weight) and the model: ``answer_entropy_bits`` and ``answer_distance``.
+    ``vocabulary`` passes a ready-made real vocabulary (your own text).
     """
-    vocabulary = make_vocabulary(scenario)
+    vocabulary = vocabulary or make_vocabulary(scenario)
     real = vocabulary.probabilities
     real_cdf = np.cumsum(real)
     G, M, R, V = scenario.generations, scenario.sample_size, scenario.replicates, vocabulary.size
@@ -402,8 +405,17 @@ def simulate_samples(scenario: Scenario, synthetic_counts=None, progress=None) -
     return SampleRun(frame, snapshots)
 
 
-def run(scenario: Scenario) -> pd.DataFrame:
+def real_world(scenario: Scenario, data=None):
+    """The real world of a scenario: a 1-D world or a vocabulary (``data``: your numbers or text)."""
+    if scenario.is_vocabulary:
+        return make_vocabulary(scenario, data)
+    return make_world(scenario, data)
+
+
+def run(scenario: Scenario, data=None) -> pd.DataFrame:
     """Simulate a scenario and measure it: the tidy results table.
+
+    ``data`` is your own numbers (world "custom") or text (world "custom_text").
 
     Returns
     -------
@@ -417,10 +429,11 @@ def run(scenario: Scenario) -> pd.DataFrame:
     if scenario.data_source == "web":
         from .web import run_web  # the web builds on this module
 
-        return run_web(scenario)
-    if scenario.is_vocabulary:
-        return simulate_vocabulary(scenario).results
+        return run_web(scenario, data)
     if scenario.is_sampled:
         return simulate_samples(scenario).results
-    trajectory = simulate(scenario)
-    return metrics_frame(trajectory.mean, trajectory.var, make_world(scenario), scenario.tail_thresholds)
+    world = real_world(scenario, data)
+    if scenario.is_vocabulary:
+        return simulate_vocabulary(scenario, vocabulary=world).results
+    trajectory = simulate(scenario, world=world)
+    return metrics_frame(trajectory.mean, trajectory.var, world, scenario.tail_thresholds)

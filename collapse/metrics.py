@@ -65,17 +65,14 @@ def wasserstein_to_world(mean, sd, world: World1D) -> np.ndarray:
     return out.reshape(mean.shape)
 
 
-_QUANTILE_CACHE: dict[tuple, np.ndarray] = {}
-
-
 def _world_quantiles(world: World1D) -> np.ndarray:
-    key = (type(world).__name__, getattr(world, "tail_index", None))
-    if key not in _QUANTILE_CACHE:
+    """The world's quantiles on the quadrature grid, computed once per world object."""
+    if getattr(world, "_quadrature_quantiles", None) is None:
         # lower half by ppf, upper half by isf: both stay accurate deep in the tails
         lower = np.asarray(world.ppf(ndtr(_Z[_Z <= 0])), dtype=float)
         upper = np.asarray(world.isf(ndtr(-_Z[_Z > 0])), dtype=float)
-        _QUANTILE_CACHE[key] = np.concatenate([lower, upper])
-    return _QUANTILE_CACHE[key]
+        world._quadrature_quantiles = np.concatenate([lower, upper])
+    return world._quadrature_quantiles
 
 
 def metrics_frame(means: np.ndarray, variances: np.ndarray, world: World1D, thresholds) -> pd.DataFrame:
@@ -131,7 +128,8 @@ def vocabulary_metrics(words: np.ndarray, p: np.ndarray, real: np.ndarray) -> tu
     distance to the real distribution.
     """
     real_here = real[words]
-    extinct = max(0.0, 1.0 - float(real_here.sum()))
+    extinct = 1.0 - float(real_here.sum())
+    extinct = extinct if extinct > 1e-12 else 0.0  # rounding, not a lost word
     return (
         float(entr(p).sum() / np.log(2)),
         float(1.0 - p @ p),

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-WORLDS_1D = ("gaussian", "heavy_tailed", "bimodal")
-WORLDS_VOCABULARY = ("english", "zipf")
+WORLDS_1D = ("gaussian", "heavy_tailed", "bimodal", "custom")
+WORLDS_VOCABULARY = ("english", "zipf", "custom_text")
 WORLDS_SAMPLED = ("mixture_2d", "digits")
 MODELS_1D = ("gaussian_mle", "gaussian_unbiased")
 MODELS_VOCABULARY = ("categorical",)
@@ -117,7 +117,7 @@ _KNOB_LIST = [
          "a Student-t with rare extreme values (heavy_tailed) or two humps (bimodal), each with "
          "mean 0 and standard deviation 1; or a vocabulary: real English word frequencies "
          "(english) or Zipf's law (zipf); or four 2-D clusters, one of them rare (mixture_2d), or "
-         "handwritten digits (digits).", choices=WORLDS_1D + WORLDS_VOCABULARY + WORLDS_SAMPLED),
+         "handwritten digits (digits); or your own numbers (custom) or text (custom_text).", choices=WORLDS_1D + WORLDS_VOCABULARY + WORLDS_SAMPLED),
     Knob("model", str, "How each generation is fitted: a bell curve by maximum likelihood "
          "(gaussian_mle, variance divides by M) or with the unbiased variance "
          "(gaussian_unbiased, divides by M-1); for vocabularies, word counts divided by the "
@@ -152,6 +152,8 @@ _KNOB_LIST = [
     Knob("top_p", float, "Nucleus decoding: the model only writes its most likely words "
          "that together make up this share of its probability (1 = no limit).",
          low=0.0, high=1.0, low_open=True),
+    Knob("data_sampling", str, "How fresh data are drawn from your own numbers: resample them "
+         "(resample) or a smoothed version, a kernel density (smoothed).", choices=("resample", "smoothed")),
     Knob("n_components", int, "Bell curves in the Gaussian mixture model (clusters and digits).",
          low=1, high=20),
     Knob("bandwidth", float, "Width of the kernel density model's kernel (clusters: in the clusters' "
@@ -216,6 +218,8 @@ class Scenario:
         Exponent of the ``zipf`` world.
     top_k, top_p : int, float
         Decoding limits of a vocabulary model's output (0 and 1: no limit).
+    data_sampling : {"resample", "smoothed"}
+        How the ``custom`` world draws from your numbers.
     n_components, bandwidth : int, float
         Settings of the Gaussian mixture and kernel density models.
     data_source : {"mix", "web"}
@@ -247,6 +251,7 @@ class Scenario:
     zipf_exponent: float = 1.1
     top_k: int = 0
     top_p: float = 1.0
+    data_sampling: str = "resample"
     n_components: int = 4
     bandwidth: float = 0.2
     data_source: str = "mix"

@@ -31,10 +31,9 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
-from .loop import simulate, simulate_samples, simulate_vocabulary
+from .loop import real_world, simulate, simulate_samples, simulate_vocabulary
 from .metrics import metrics_frame, tail_column
 from .scenario import Scenario, synthetic_count
-from .worlds import make_world
 
 
 def web_composition(scenario: Scenario) -> pd.DataFrame:
@@ -79,9 +78,8 @@ def web_composition(scenario: Scenario) -> pd.DataFrame:
     )
 
 
-def _answer_metrics_1d(scenario: Scenario, means, variances, weight) -> dict[str, np.ndarray]:
+def _answer_metrics_1d(scenario: Scenario, world, means, variances, weight) -> dict[str, np.ndarray]:
     """Spread and tail mass of the answers: a mixture of the real world (weight) and the model."""
-    world = make_world(scenario)
     w = weight[:, None]
     mean_gap = means - world.mean
     columns = {"answer_std": np.sqrt(w * world.std**2 + (1 - w) * variances + w * (1 - w) * mean_gap**2)}
@@ -95,13 +93,13 @@ def _answer_metrics_1d(scenario: Scenario, means, variances, weight) -> dict[str
     return columns
 
 
-def run_web(scenario: Scenario) -> pd.DataFrame:
+def run_web(scenario: Scenario, data=None) -> pd.DataFrame:
     """Simulate the web scenario: one row per (year, replicate).
 
     Columns: ``generation`` (the year), ``replicate``, the web's
     ``ai_share_of_web``, ``ai_share_of_training``, ``human_output`` and
     ``filtered_out``, then the world's usual metrics for the model, then the
-    answers' metrics (``answer_...``).
+    answers' metrics (``answer_...``). ``data``: your own numbers or text.
     """
     web = web_composition(scenario)
     schedule = web["synthetic_count"].to_numpy()
@@ -109,11 +107,12 @@ def run_web(scenario: Scenario) -> pd.DataFrame:
     if scenario.is_sampled:
         results = simulate_samples(scenario, schedule).results
     elif scenario.is_vocabulary:
-        results = simulate_vocabulary(scenario, schedule, weight).results
+        results = simulate_vocabulary(scenario, schedule, weight, real_world(scenario, data)).results
     else:
-        trajectory = simulate(scenario, schedule)
-        results = metrics_frame(trajectory.mean, trajectory.var, make_world(scenario), scenario.tail_thresholds)
-        for name, values in _answer_metrics_1d(scenario, trajectory.mean, trajectory.var, weight).items():
+        world = real_world(scenario, data)
+        trajectory = simulate(scenario, schedule, world)
+        results = metrics_frame(trajectory.mean, trajectory.var, world, scenario.tail_thresholds)
+        for name, values in _answer_metrics_1d(scenario, world, trajectory.mean, trajectory.var, weight).items():
             results[name] = values.ravel()
     per_year = web[["ai_share_of_web", "ai_share_of_training", "human_output", "filtered_out"]]
     columns = per_year.loc[results["generation"]].reset_index(drop=True)

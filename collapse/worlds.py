@@ -122,8 +122,82 @@ class BimodalWorld(World1D):
         self.dist = _Mixture(self.centre, float(np.sqrt(1 - self.centre**2)))
 
 
-def make_world(scenario) -> World1D:
-    """The real world a scenario names."""
+class EmpiricalWorld(World1D):
+    """Your own numbers as the real world, standardised to mean 0 and sd 1.
+
+    ``sampling="resample"`` draws the numbers themselves (the empirical
+    distribution); ``"smoothed"`` adds Gaussian kernel noise of bandwidth h
+    (Silverman's rule, in sd units) and shrinks by ``sqrt(1 + h^2)`` so the
+    smoothed world keeps sd 1 (the variance-corrected smoothed bootstrap).
+    Tail thresholds are then in the data's own standard deviations.
+    """
+
+    name = "custom"
+    label = "your data"
+
+    def __init__(self, values, sampling: str = "resample"):
+        values = np.asarray(values, dtype=float)
+        self.original_mean, self.original_std = float(values.mean()), float(values.std())
+        self.values = np.sort((values - self.original_mean) / self.original_std)
+        self.sampling = sampling
+        n = values.size
+        self.bandwidth = float(0.9 * min(1.0, iqr_sd(self.values)) * n ** (-0.2)) if sampling == "smoothed" else 0.0
+        self._shrink = 1.0 / np.sqrt(1.0 + self.bandwidth**2)
+        # the kernel sums run over a fine histogram of the data, not every value:
+        # O(bins) per point whatever n (bins are ~1/1000 of the range, far below h)
+        counts, edges = np.histogram(self.values, bins=min(n, 2048))
+        self._centres, self._weights = 0.5 * (edges[1:] + edges[:-1])[counts > 0], counts[counts > 0] / n
+
+    def sample(self, size, rng) -> np.ndarray:
+        picked = self.values[rng.integers(0, self.values.size, size=size)]
+        if not self.bandwidth:
+            return picked
+        return (picked + self.bandwidth * rng.standard_normal(size)) * self._shrink
+
+    def cdf(self, x):
+        x = np.asarray(x, dtype=float)
+        if not self.bandwidth:
+            return np.searchsorted(self.values, x, side="right") / self.values.size
+        from scipy.special import ndtr
+
+        return ndtr((x[..., None] / self._shrink - self._centres) / self.bandwidth) @ self._weights
+
+    def sf(self, x):
+        return 1.0 - self.cdf(x)
+
+    def tail_mass(self, k: float) -> float:
+        below = self.cdf(-k) if self.bandwidth else np.searchsorted(self.values, -k, side="left") / self.values.size
+        return float(below + self.sf(k))
+
+    def ppf(self, u):
+        if not self.bandwidth:
+            return np.quantile(self.values, u)
+        grid = np.linspace(self.values[0] - 6 * self.bandwidth, self.values[-1] + 6 * self.bandwidth, 4001)
+        return np.interp(u, self.cdf(grid * self._shrink), grid * self._shrink)
+
+    def isf(self, q):
+        return self.ppf(1.0 - np.asarray(q))
+
+    def pdf(self, x):
+        """A histogram-like density for charts: the kernel density of the standardised data."""
+        x = np.asarray(x, dtype=float)
+        h = self.bandwidth or float(0.9 * min(1.0, iqr_sd(self.values)) * self.values.size ** (-0.2))
+        z = (x[..., None] / self._shrink - self._centres) / h
+        return (np.exp(-0.5 * z**2) @ self._weights) / (h * np.sqrt(2 * np.pi) * self._shrink)
+
+
+def iqr_sd(values) -> float:
+    """The interquartile range in sd units (IQR / 1.349), as Silverman's rule uses."""
+    q75, q25 = np.percentile(values, [75, 25])
+    return float((q75 - q25) / 1.349) or 1.0
+
+
+def make_world(scenario, data=None) -> World1D:
+    """The real world a scenario names (``data``: your numbers, for world "custom")."""
+    if scenario.world == "custom":
+        if data is None:
+            raise ValueError("the custom world needs data: upload numbers or pass --data FILE")
+        return EmpiricalWorld(data, scenario.data_sampling)
     if scenario.world == "gaussian":
         return GaussianWorld()
     if scenario.world == "heavy_tailed":
@@ -183,8 +257,31 @@ def zipf_vocabulary(size: int, exponent: float) -> Vocabulary:
     return vocabulary
 
 
-def make_vocabulary(scenario) -> Vocabulary:
-    """The real vocabulary a scenario names."""
+def text_vocabulary(text: str, size: int) -> Vocabulary:
+    """The ``size`` most used words of a text, with their counts, as a real vocabulary.
+
+    Words come from ``wordfreq.tokenize(text, "en")``: Unicode word
+    boundaries, lower case, punctuation dropped, apostrophes kept ("it's").
+    """
+    from collections import Counter
+
+    from wordfreq import tokenize
+
+    counts = Counter(tokenize(text, "en")).most_common(size)
+    if len(counts) < 2:
+        raise ValueError("the text needs at least two different words")
+    words, frequencies = zip(*counts)
+    vocabulary = Vocabulary(words, frequencies)
+    vocabulary.name, vocabulary.label = "custom_text", "your text"
+    return vocabulary
+
+
+def make_vocabulary(scenario, text: str | None = None) -> Vocabulary:
+    """The real vocabulary a scenario names (``text``: your text, for world "custom_text")."""
+    if scenario.world == "custom_text":
+        if text is None:
+            raise ValueError("the custom_text world needs a text: upload or paste one, or pass --data FILE.txt")
+        return text_vocabulary(text, scenario.vocabulary_size)
     if scenario.world == "english":
         return english_vocabulary(scenario.vocabulary_size)
     if scenario.world == "zipf":
@@ -293,3 +390,80 @@ def make_sample_world(scenario):
     if scenario.world == "digits":
         return digits()
     raise ValueError(f"{scenario.world!r} is not a sampled world")
+
+
+# -- your own data -------------------------------------------------------------------
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_NUMBERS = 1_000_000
+
+
+def _decode(raw: bytes, what: str) -> str:
+    """Bytes of an uploaded file as text, or a ValueError saying what is wrong with them."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise ValueError(f"the {what} is {len(raw) / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB")
+    if not raw.strip():
+        raise ValueError(f"the {what} is empty")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    if b"\x00" in raw[:4096]:
+        raise ValueError(f"the {what} looks like a binary file, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"the {what} is not UTF-8 text (byte {err.start} cannot be read); save it as UTF-8") from None
+
+
+def numbers_from_bytes(raw: bytes) -> np.ndarray:
+    """Your numbers from a CSV file or a pasted column: the first column of numbers.
+
+    A header row is skipped; blank lines are ignored; any other cell of the
+    chosen column that is not a finite number is reported by row.
+    """
+    import csv
+    import io
+
+    text = _decode(raw, "file")
+    sample = text[:4096]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t ")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(cell.strip() for cell in row)]
+    if not rows:
+        raise ValueError("the file holds no numbers")
+
+    def number(cell: str) -> float | None:
+        try:
+            value = float(cell.strip().replace("\u2212", "-"))
+        except ValueError:
+            return None
+        return value if np.isfinite(value) else None
+
+    start = 1 if all(number(c) is None for c in rows[0] if c.strip()) and len(rows) > 1 else 0
+    width = max(len(row) for row in rows[start:])
+    for column in range(width):
+        cells = [row[column] if column < len(row) else "" for row in rows[start:]]
+        values = [number(c) for c in cells]
+        if all(v is not None for v in values):
+            break
+    else:
+        column = 0
+        cells = [row[0] if row else "" for row in rows[start:]]
+        bad = next(i for i, c in enumerate(cells) if number(c) is None)
+        raise ValueError(f"row {bad + start + 1} holds {cells[bad].strip()[:30]!r}, which is not a number")
+    if len(values) > MAX_NUMBERS:
+        raise ValueError(f"the file holds {len(values):,} numbers; the limit is {MAX_NUMBERS:,}")
+    array = np.asarray(values, dtype=float)
+    if array.size < 2 or np.ptp(array) == 0:
+        raise ValueError("the numbers need at least two different values to have a spread")
+    return array
+
+
+def text_from_bytes(raw: bytes) -> str:
+    """Your text from an uploaded .txt file or a paste, checked to hold words."""
+    text = _decode(raw, "text")
+    from wordfreq import tokenize
+
+    if len(set(tokenize(text[:200_000], "en"))) < 2:
+        raise ValueError("the text needs at least two different words")
+    return text

@@ -25,6 +25,7 @@ KNOBS = ui.PageKnobs(
 )
 ui.load_url_once(KNOBS)
 ui.presentation_view()
+ui.custom_world_check(KNOBS)
 
 st.title("When a chatbot learns from chatbots")
 st.markdown(
@@ -34,13 +35,15 @@ st.markdown(
 )
 
 st.sidebar.header("Knobs")
-ui.knob_panel(KNOBS)
+knobs = st.sidebar.container()
+ui.data_panel("text", st.sidebar)  # before the knobs are drawn: it may switch the world
+ui.knob_panel(KNOBS, knobs)
 scenario, refusal = ui.current_scenario(KNOBS)
 ui.write_url(scenario, KNOBS)
 ui.show_problems(scenario, refusal)
 ui.share_and_download(scenario, KNOBS)
 
-vocabulary_run, charts = ui.cached_vocabulary(scenario.to_json())
+vocabulary_run, charts = ui.cached_vocabulary(scenario.to_json(), *ui.data_for(scenario))
 top = st.columns(2)
 bottom = st.columns(2)
 for column, name in zip(top + bottom, ["rank_frequency", "surviving", "entropy", "extinct"]):

@@ -23,6 +23,7 @@ KNOBS = ui.PageKnobs(
     headline=("ai_growth", "human_decline", "retrieval_share", "archive_share", "detector_recall"),
     more=("ai_output", "detector_false_positive", "world", "generations", "sample_size", "mode", "temperature",
           "tail_thresholds", "vocabulary_size", "human_output", "replicates", "seed"),
+    choices={"world": ("gaussian", "heavy_tailed", "bimodal", "english", "zipf")},
     model_follows_world=True,
 )
 ui.load_url_once(KNOBS)
@@ -42,7 +43,7 @@ ui.write_url(scenario, KNOBS)
 ui.show_problems(scenario, refusal)
 ui.share_and_download(scenario, KNOBS)
 
-results = ui.cached_results(scenario.to_json())
+results = ui.cached_results(scenario.to_json(), *ui.data_for(scenario))
 web = web_composition(scenario)
 summary = summarize(results)
 st.info(web_story(results, web, scenario, summary))

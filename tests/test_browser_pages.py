@@ -56,3 +56,36 @@ def test_presentation_view_hides_the_knobs(page, app_url):
     assert page.locator(CHART).count() == 4
     assert "present=1" in page.url  # the view survives in the share link
     page.screenshot(path=str(__import__("pathlib").Path(__file__).resolve().parents[1] / "docs" / "presentation.png"))
+
+
+def test_uploading_numbers_and_text_in_the_browser(page, app_url):
+    root = __import__("pathlib").Path(__file__).resolve().parents[1]
+    page.goto(app_url())
+    wait_for_charts(page, 4)
+    page.get_by_text("Your own data").first.click()
+    page.locator('.st-key-upload_numbers input[type="file"]').set_input_files(str(root / "examples" / "iris_petal_length.csv"))
+    page.get_by_text("In use: iris_petal_length.csv (150 numbers)").wait_for(timeout=60_000)
+    wait_for_charts(page, 4)
+    page.get_by_text("your data (smoothed)").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(root / "docs" / "your_numbers.png"))
+
+    page.goto(app_url("pages/1_Vocabulary.py"))
+    wait_for_charts(page, 4)
+    page.get_by_text("Your own data").first.click()
+    page.locator('.st-key-upload_text input[type="file"]').set_input_files(
+        str(root / "examples" / "gettysburg_and_declaration.txt"))
+    page.get_by_text("In use: gettysburg_and_declaration.txt").wait_for(timeout=60_000)
+    wait_for_charts(page, 4)
+    page.get_by_text("your text").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(root / "docs" / "your_text.png"))
+
+
+def test_a_binary_upload_is_refused_by_name(page, app_url, tmp_path):
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(bytes(range(256)) * 4)
+    page.goto(app_url())
+    wait_for_charts(page, 4)
+    page.get_by_text("Your own data").first.click()
+    page.locator('.st-key-upload_numbers input[type="file"]').set_input_files(str(junk))
+    page.get_by_text("junk.csv: the file looks like a binary file, not text").wait_for(timeout=60_000)
+    assert page.locator(EXCEPTION).count() == 0

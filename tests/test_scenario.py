@@ -22,6 +22,7 @@ BAD_VALUES = {
     "zipf_exponent": [0.4, 3.5, "steep"],
     "top_k": [-1, 50_001, 2.5],
     "top_p": [0, -0.5, 1.01, "most"],
+    "data_sampling": ["bootstrap", 3],
     "n_components": [0, 21, 2.5],
     "bandwidth": [0, 5.5, "wide"],
     "data_source": ["internet", 1],
