@@ -20,9 +20,7 @@ KNOBS = ui.PageKnobs(
     more=("world", "tail_index", "model", "mode", "sample_size", "temperature", "replicates", "seed"),
     choices={"world": WORLDS_1D, "model": MODELS_1D},
 )
-ui.load_url_once(KNOBS)
-ui.presentation_view()
-ui.custom_world_check(KNOBS)
+ui.start_page(KNOBS)
 
 st.title("Model Collapse Lab")
 st.markdown(
@@ -31,14 +29,7 @@ st.markdown(
     "rare events first."
 )
 
-st.sidebar.header("Knobs")
-knobs = st.sidebar.container()
-ui.data_panel("numbers", st.sidebar)  # before the knobs are drawn: it may switch the world
-ui.knob_panel(KNOBS, knobs)
-scenario, refusal = ui.current_scenario(KNOBS)
-ui.write_url(scenario, KNOBS)
-ui.show_problems(scenario, refusal)
-ui.share_and_download(scenario, KNOBS)
+scenario = ui.sidebar(KNOBS, data_kind="numbers")
 
 charts = ui.cached_charts(scenario.to_json(), *ui.data_for(scenario))
 top = st.columns(2)

@@ -124,7 +124,8 @@ def load_url_once(spec: PageKnobs) -> None:
     Bad or out-of-range values fall back to the default of that knob only, and
     a warning naming each is kept for :func:`show_problems`.
     """
-    if st.session_state.get("_page") == spec.page:
+    # widget values vanish when their page is left: reload unless they are all still here
+    if st.session_state.get("_page") == spec.page and all(n in st.session_state for n in spec.names):
         return
     params = _query_dict()
     ours = {k: v for k, v in params.items() if k in spec.names}
@@ -189,6 +190,32 @@ def show_problems(scenario: Scenario, refusal: str | None) -> None:
             st.warning(f"URL parameter `{key}`: {message}. Using the default instead.", icon="⚠️")
     if refusal:
         st.error(f"These settings were not run: {refusal}. The charts still show the previous settings.", icon="⛔")
+
+
+# -- a page's frame -------------------------------------------------------------------
+def start_page(spec: PageKnobs) -> None:
+    """First lines of every page: knobs from the URL, the presentation view, your-data links."""
+    load_url_once(spec)
+    presentation_view()
+    custom_world_check(spec)
+
+
+def sidebar(spec: PageKnobs, data_kind: str | None = None) -> Scenario:
+    """The knobs (and your-data panel), then the scenario they describe, kept in the URL.
+
+    Refused settings and bad URL values are reported on the page; the share
+    link and the downloads follow the knobs. Returns the scenario to show.
+    """
+    st.sidebar.header("Knobs")
+    knobs = st.sidebar.container()
+    if data_kind:
+        data_panel(data_kind, st.sidebar)  # before the knobs are drawn: it may switch the world
+    knob_panel(spec, knobs)
+    scenario, refusal = current_scenario(spec)
+    write_url(scenario, spec)
+    show_problems(scenario, refusal)
+    share_and_download(scenario, spec)
+    return scenario
 
 
 # -- widgets --------------------------------------------------------------------

@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
         "file for world custom_text (the world, and for text the model, are then chosen for you)")
     run_parser.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
     run_parser.add_argument("--output", "-o", default="-", help="file to write (default: standard output)")
+    commands.add_parser(  # parsed by collapse.figure_cli; listed here for --help
+        "figure", add_help=False,
+        help="export one chart with its caption and scenario as a PNG, SVG or HTML file "
+        "(python -m collapse figure --help)",
+    )
     return parser
 
 
@@ -98,6 +103,11 @@ def read_data(path: str, args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["figure"]:
+        from .figure_cli import figure_main  # plotly and kaleido load only for figures
+
+        return figure_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     data = None

@@ -45,7 +45,7 @@ EXPORT_SCALE = 2
 EXPORT_FONT = "Arial, 'Liberation Sans', Helvetica, sans-serif"
 EXPORT_TEXT_COLOUR = "#1a1a1a"
 FONT_SIZE, TITLE_SIZE, LEGEND_SIZE, CAPTION_SIZE, FOOTNOTE_SIZE = 16, 24, 15, 17, 13
-_AXIS_SPACE = 72  # below the plot: tick labels and the x-axis title
+_AXIS_SPACE = 64  # below the plot: tick labels and the x-axis title
 _GAP = 14
 _CHAR_WIDTH = 0.53  # average character width of Arial, in font sizes (generous: ~0.45 measured)
 _LEGEND_ROW = 22  # one legend entry's height at LEGEND_SIZE (line height 1.3 plus padding)
@@ -77,15 +77,20 @@ def chart(name: str, scenario: Scenario):
             return figures.web_training_share_chart(web, scenario)
         return figures.web_quality_chart(run(scenario), web, scenario)
     if scenario.data_source != "mix":
-        raise ValueError(f"chart {name} needs data_source mix; with data_source web use "
-                         f"{', '.join(CHARTS_WEB[:-1])} or {CHARTS_WEB[-1]}")
+        raise ValueError(f"chart {name} needs data_source mix; with data_source web use {_either(CHARTS_WEB)}")
     if name in CHARTS_VOCABULARY:
         if not scenario.is_vocabulary:
-            raise ValueError(f"chart {name} needs a vocabulary world ({' or '.join(WORLDS_VOCABULARY)})")
+            raise ValueError(f"chart {name} needs a vocabulary world ({_either(WORLDS_VOCABULARY)})")
         return figures.all_vocabulary_charts(simulate_vocabulary(scenario), scenario)[name]
-    if scenario.is_vocabulary:
-        raise ValueError(f"chart {name} needs a 1-D world ({', '.join(WORLDS_1D[:-1])} or {WORLDS_1D[-1]})")
+    if scenario.world not in WORLDS_1D:
+        raise ValueError(f"chart {name} needs a 1-D world ({_either(WORLDS_1D)})")
     return figures.all_charts(run(scenario), scenario)[name]
+
+
+def _either(names) -> str:
+    """``a, b or c``."""
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def scenario_footnote(scenario: Scenario) -> str:
@@ -108,12 +113,22 @@ def scenario_footnote(scenario: Scenario) -> str:
 
 
 def _wrap(text: str, width_px: float, size: int) -> list[str]:
-    """``text`` in lines that fit ``width_px`` at font ``size`` (HTML-escaped for Plotly)."""
+    """``text`` in balanced lines that fit ``width_px`` at font ``size`` (HTML-escaped for Plotly).
+
+    As few lines as fit, then as even as possible: no lonely last word.
+    """
     import html
+    import math
     import textwrap
 
     chars = max(20, int(width_px / (0.48 * size)))  # Arial's average width, with a margin
-    return [html.escape(line, quote=False) for line in textwrap.wrap(text, chars)] or [""]
+    lines = textwrap.wrap(text, chars) or [""]
+    for narrower in range(math.ceil(len(text) / len(lines)), chars):
+        even = textwrap.wrap(text, narrower)
+        if len(even) == len(lines):
+            lines = even
+            break
+    return [html.escape(line, quote=False) for line in lines]
 
 
 def _legend_height(fig, width_px: float) -> int:
@@ -166,7 +181,7 @@ def standalone_figure(figure, caption: str, scenario: Scenario):
     footnote_height = round(len(footnote_lines) * FOOTNOTE_SIZE * 1.35)
     top = 64
     below = _AXIS_SPACE + legend_height + _GAP + caption_height + _GAP + footnote_height + _GAP
-    plot_height = chart_height - top - _AXIS_SPACE
+    plot_height = max(200, chart_height - top - _AXIS_SPACE)
     height = top + plot_height + below
 
     fig.update_layout(
@@ -195,6 +210,7 @@ def standalone_figure(figure, caption: str, scenario: Scenario):
 
 def _image(fig, kind: str) -> bytes:
     """PNG or SVG bytes from kaleido (headless Chromium), at twice the layout size."""
+    import logging
     import os
 
     if not os.environ.get("BROWSER_PATH") and os.path.exists(CHROMIUM):
@@ -203,6 +219,11 @@ def _image(fig, kind: str) -> bytes:
         import kaleido
     except ImportError:
         raise RuntimeError(f"{kind.upper()} export needs the kaleido package (pip install 'kaleido>=1')") from None
+    # choreographer (kaleido's link to Chromium) now and then logs a traceback for a
+    # half-read message it then ignores; real failures raise, so keep stderr clean
+    browser_log = logging.getLogger("choreographer")
+    level = browser_log.level
+    browser_log.setLevel(logging.CRITICAL)
     try:
         return kaleido.calc_fig_sync(
             fig.to_dict(),
@@ -213,6 +234,8 @@ def _image(fig, kind: str) -> bytes:
         reason = " ".join(str(err).split())[:300] or type(err).__name__
         raise RuntimeError(f"could not draw the {kind.upper()} with Chromium (set BROWSER_PATH to a Chrome or "
                            f"Chromium executable): {reason}") from err
+    finally:
+        browser_log.setLevel(level)
 
 
 def export_figure(figure, caption: str, scenario: Scenario, path):

@@ -379,7 +379,8 @@ def entropy_chart(run, scenario: Scenario, summary=None) -> tuple[go.Figure, str
     median = summary.loc[G, ("entropy_bits", "median")]
     caption = (
         f"The variety of the model's words fell from {real_bits:.1f} to {median:.1f} bits: its text is as varied "
-        f"as a choice among {2 ** median:,.0f} equally likely words instead of {2 ** real_bits:,.0f}."
+        f"as a choice among {2 ** median:,.0f} equally likely word{'' if round(2 ** median) == 1 else 's'} "
+        f"instead of {2 ** real_bits:,.0f}."
     )
     return fig, caption
 
@@ -529,7 +530,7 @@ def web_training_share_chart(web: pd.DataFrame, scenario: Scenario) -> tuple[go.
     _generation_axis(fig, scenario.generations)
     G = scenario.generations
     caption = (
-        f"In year {G} {percent(web.loc[G, 'ai_share_of_training'])} of the training set is AI-written "
+        f"In year {G}, {percent(web.loc[G, 'ai_share_of_training'])} of the training set is AI-written "
         f"(web: {percent(web.loc[G, 'ai_share_of_web'])}), with {scenario.archive_share:.0%} taken from the "
         f"pre-AI archive and a filter catching {scenario.detector_recall:.0%} of AI text."
     )

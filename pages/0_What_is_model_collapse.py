@@ -8,6 +8,7 @@ holds the step and its knob (``?step=3&synthetic_fraction=0.5``), so a teacher
 can link straight to a step.
 """
 
+import inspect
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,8 @@ from collapse.worlds import make_world  # noqa: E402
 st.set_page_config(page_title="What is model collapse? · Model Collapse Lab", page_icon="🌀", layout="wide")
 
 PAGE = "tour"
+#: A knob keeps its value while its step is hidden (Streamlit 1.6x; older versions reset it).
+KEEP = {"persist_state": "page"} if "persist_state" in inspect.signature(st.slider).parameters else {}
 #: Streamlit's own URL parameters, kept in the address bar.
 STREAMLIT_PARAMS = {"embed", "embed_options"}
 
@@ -72,13 +75,13 @@ class TourKnob:
         help_text = KNOBS[self.name].help
         if self.labels:
             value = st.radio(self.label, self.options, key=self.name, help=help_text, horizontal=True,
-                             format_func=self.labels.get, persist_state="page")
+                             format_func=self.labels.get, **KEEP)
         elif self.options:
             value = st.select_slider(self.label, self.options, key=self.name, help=help_text,
-                                     format_func=lambda v: f"{v:,}", persist_state="page")
+                                     format_func=lambda v: f"{v:,}", **KEEP)
         else:
             value = st.slider(self.label, self.low, self.high, step=self.step, key=self.name, help=help_text,
-                              persist_state="page")
+                              **KEEP)
         if not self.valid(value):  # never trust a value the widget should not have sent
             value = self.default
         return round(value, 2) if isinstance(value, float) else value
@@ -147,7 +150,8 @@ def step_narrowing(scenario: Scenario) -> str:
     plot(figure, "tour_chart_1")
     G = scenario.generations
     sd = float(summarize(results).loc[G, ("std", "median")])
-    lost = f"it has lost {100 * (1 - sd):.0f} % of the real world's spread" if sd < 1 else "it has kept the real world's spread"
+    lost = (f"it has lost {100 * (1 - sd):.0f} % of the real world's spread" if sd < 1 else
+            "it has kept the real world's spread")
     return (f"After {G:,} generation{'s' if G > 1 else ''} of learning only from its own output, the median "
             f"model's bell curve is {sd:.2f} times as wide as the real world's: {lost}.")
 
@@ -247,7 +251,7 @@ STEPS = {
                          "accumulate": "Accumulate: keep all earlier data"}),
         BELL, step_accumulate, "dashboard.py", "Explore old data in the dashboard", DASHBOARD_LINK, "./"),
     5: Step(
-        "Words: rare words die first",
+        "Rare words die first",
         "A language model, boiled down to how often it uses each of 2,000 common English words, writes 5,000 "
         "words; the next model learns its word frequencies from that text alone. A word the model happens not "
         "to write is never learnt again. Temperature below 1 makes the model favour the words it already "
@@ -354,7 +358,7 @@ st.info(f"**What to notice:** {sentence}", icon="👀")
 link(step, scenario)
 
 with st.expander("The exact settings of this step"):
-    st.markdown("Every number above comes from this scenario; paste it into the command line to get them again.")
+    st.markdown("Every number above comes from this scenario; the command below writes its full results table.")
     st.code(scenario.to_json(), language="json")
     changed = {n: v for n, v in scenario.to_dict().items() if v != Scenario().to_dict()[n]}
     flags = " ".join(f"{KNOBS[n].flag} {format_value(getattr(scenario, n)).replace(',', ' ')}" for n in changed)

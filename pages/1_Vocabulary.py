@@ -23,9 +23,7 @@ KNOBS = ui.PageKnobs(
     choices={"world": WORLDS_VOCABULARY, "model": MODELS_VOCABULARY},
     sample_sizes=tuple(10**k * m for k in range(1, 9) for m in (1, 2, 5)) + (10**9,),
 )
-ui.load_url_once(KNOBS)
-ui.presentation_view()
-ui.custom_world_check(KNOBS)
+ui.start_page(KNOBS)
 
 st.title("When a chatbot learns from chatbots")
 st.markdown(
@@ -34,14 +32,7 @@ st.markdown(
     "model never learns them: the vocabulary shrinks and the text repeats itself."
 )
 
-st.sidebar.header("Knobs")
-knobs = st.sidebar.container()
-ui.data_panel("text", st.sidebar)  # before the knobs are drawn: it may switch the world
-ui.knob_panel(KNOBS, knobs)
-scenario, refusal = ui.current_scenario(KNOBS)
-ui.write_url(scenario, KNOBS)
-ui.show_problems(scenario, refusal)
-ui.share_and_download(scenario, KNOBS)
+scenario = ui.sidebar(KNOBS, data_kind="text")
 
 vocabulary_run, charts = ui.cached_vocabulary(scenario.to_json(), *ui.data_for(scenario))
 top = st.columns(2)

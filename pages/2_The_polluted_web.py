@@ -26,8 +26,7 @@ KNOBS = ui.PageKnobs(
     choices={"world": ("gaussian", "heavy_tailed", "bimodal", "english", "zipf")},
     model_follows_world=True,
 )
-ui.load_url_once(KNOBS)
-ui.presentation_view()
+ui.start_page(KNOBS)
 
 st.title("The polluted web")
 st.markdown(
@@ -36,12 +35,7 @@ st.markdown(
     "output with retrieved pages. As AI text floods the web, fresh data stops being fresh."
 )
 
-st.sidebar.header("Knobs")
-ui.knob_panel(KNOBS)
-scenario, refusal = ui.current_scenario(KNOBS)
-ui.write_url(scenario, KNOBS)
-ui.show_problems(scenario, refusal)
-ui.share_and_download(scenario, KNOBS)
+scenario = ui.sidebar(KNOBS)
 
 results = ui.cached_results(scenario.to_json(), *ui.data_for(scenario))
 web = web_composition(scenario)

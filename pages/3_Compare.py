@@ -28,8 +28,7 @@ KNOBS = ui.PageKnobs(
     choices={"world": WORLDS_1D, "model": MODELS_1D},
     extra={"compare": "modes", **{link: "" for link in LINKS}},
 )
-ui.load_url_once(KNOBS)
-ui.presentation_view()
+ui.start_page(KNOBS)
 
 st.title("Compare scenarios")
 st.markdown("The same seed, the same charts: see what one choice changes.")

@@ -20,8 +20,7 @@ KNOBS = ui.PageKnobs(
     choices={"model": ("gaussian_mixture", "kernel_density")},
     sample_sizes=(20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000),
 )
-ui.load_url_once(KNOBS)
-ui.presentation_view()
+ui.start_page(KNOBS)
 
 st.title("Clusters that fade")
 st.markdown(
@@ -29,12 +28,7 @@ st.markdown(
     "density) is fitted, sampled, and refitted on its own samples: the rare cluster is the first to go."
 )
 
-st.sidebar.header("Knobs")
-ui.knob_panel(KNOBS)
-scenario, refusal = ui.current_scenario(KNOBS)
-ui.write_url(scenario, KNOBS)
-ui.show_problems(scenario, refusal)
-ui.share_and_download(scenario, KNOBS)
+scenario = ui.sidebar(KNOBS)
 
 _, charts = ui.sampled_with_progress(scenario)
 ui.show_chart(*charts["scatter"], "scatter", scenario)

@@ -21,8 +21,7 @@ KNOBS = ui.PageKnobs(
     choices={"model": ("gaussian_mixture", "kernel_density")},
     sample_sizes=(50, 100, 200, 300, 500, 1_000, 2_000),
 )
-ui.load_url_once(KNOBS)
-ui.presentation_view()
+ui.start_page(KNOBS)
 
 st.title("Digits that fade")
 st.markdown(
@@ -30,12 +29,7 @@ st.markdown(
     "output, and so on. A classifier trained once on real digits reads what each generation writes."
 )
 
-st.sidebar.header("Knobs")
-ui.knob_panel(KNOBS)
-scenario, refusal = ui.current_scenario(KNOBS)
-ui.write_url(scenario, KNOBS)
-ui.show_problems(scenario, refusal)
-ui.share_and_download(scenario, KNOBS)
+scenario = ui.sidebar(KNOBS)
 
 _, charts = ui.sampled_with_progress(scenario)
 ui.show_chart(*charts["grid"], "grid", scenario)

@@ -34,7 +34,7 @@ def test_a_full_archive_keeps_ai_text_out_of_training():
     at.slider(key="archive_share").set_value(1.0).run()
     assert not at.exception
     training = next(c.value for c in at.caption if c.value.startswith("In year 40"))
-    assert training.startswith("In year 40 0 % of the training set is AI-written")
+    assert training.startswith("In year 40, 0 % of the training set is AI-written")
     assert at.query_params["archive_share"] == "1"
 
 
