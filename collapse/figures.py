@@ -194,7 +194,8 @@ def tail_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame 
                                  name=f"real world: {percent(world.tail_mass(k))} beyond {k:g} sd"))
     _layout(fig, "Tails disappearing", "Share in the tails (%, log scale)", "tails")
     # orders of magnitude are the story: a log axis, with vanished tails shown at its floor
-    fig.update_yaxes(type="log", range=[np.log10(TAIL_FLOOR_PERCENT), np.log10(100)], exponentformat="none")
+    fig.update_yaxes(type="log", range=[np.log10(TAIL_FLOOR_PERCENT), np.log10(100)], exponentformat="none",
+                     dtick=1)  # one label a decade
     for trace in fig.data:
         if trace.y is not None and trace.y[0] is not None:
             trace.y = np.maximum(np.asarray(trace.y, dtype=float), TAIL_FLOOR_PERCENT)
@@ -318,7 +319,7 @@ def rank_frequency_chart(run, scenario: Scenario) -> tuple[go.Figure, str]:
                                  name=f"model, generation {g}"))
     _layout(fig, "Rare words vanish first", "Share of all words", "rank_frequency", hovermode="closest")
     fig.update_xaxes(type="log", title="Word rank (1 = most used)")
-    fig.update_yaxes(type="log", exponentformat="power")
+    fig.update_yaxes(type="log", exponentformat="power", dtick=1)
     G = scenario.generations
     alive = int(np.count_nonzero(run.snapshots[G]))
     caption = (
