@@ -334,8 +334,8 @@ def simulate_vocabulary(scenario: Scenario, synthetic_counts=None, answer_real_w
     return VocabularyRun(frame, vocabulary, snapshots, death, final_mean, final_var)
 
 
-#: Samples drawn from each generation's model to measure it.
-EVALUATION_SIZE = 1_000
+#: Samples drawn from each generation's model to measure it (digits: the classifier is the cost).
+EVALUATION_SIZE = {"mixture_2d": 1_000, "digits": 500}
 #: Points (2-D) or images (digits) of replicate 0 kept at the shown generations.
 SNAPSHOT_SIZE = {"mixture_2d": 600, "digits": 12}
 
@@ -360,7 +360,7 @@ def simulate_samples(scenario: Scenario, synthetic_counts=None, progress=None) -
     """The loop for scikit-learn models, which can only learn from samples.
 
     Every sample is drawn (the cost grows with M; the work budget prices it).
-    Each generation is measured on ``EVALUATION_SIZE`` samples from its model;
+    Each generation is measured on ``EVALUATION_SIZE[world]`` samples from its model;
     generation 0 on as many real samples, so its row shows the sampling floor
     of each metric. Replicate i draws from ``SeedSequence(seed).spawn(R)[i]``;
     scikit-learn's seeds are integers drawn from that stream. ``progress``,
@@ -373,11 +373,12 @@ def simulate_samples(scenario: Scenario, synthetic_counts=None, progress=None) -
         ((lambda x: digit_metrics(x, world)), DIGIT_METRICS)
     shown = set(shown_generations(G))
     keep = SNAPSHOT_SIZE[scenario.world]
+    evaluation = EVALUATION_SIZE[scenario.world]
     values = np.empty((G + 1, R, len(names)))
     snapshots = {}
     for r, rng in enumerate(replicate_generators(scenario)):
         model = make_model(scenario)
-        real = world.sample(EVALUATION_SIZE, rng)
+        real = world.sample(evaluation, rng)
         values[0, r] = measure(real)
         if r == 0:
             snapshots[0] = real[:keep]
@@ -393,7 +394,7 @@ def simulate_samples(scenario: Scenario, synthetic_counts=None, progress=None) -
             if scenario.mode == "accumulate_subsample" and len(pool) > M:
                 training = pool[rng.choice(len(pool), size=M, replace=False)]
             model.fit(training, rng)
-            written = model.sample(EVALUATION_SIZE, rng)
+            written = model.sample(evaluation, rng)
             values[g, r] = measure(written)
             if r == 0 and g in shown:
                 snapshots[g] = written[:keep]

@@ -419,10 +419,10 @@ def _sampled_step_seconds(knobs: dict[str, Any]) -> float:
     if knobs["mode"] == "accumulate":
         M = M * (knobs["generations"] + 1) / 2  # the pool grows: its average size
     if knobs["model"] == "kernel_density":
-        return (12e-3 if knobs["world"] == "digits" else 5e-3) + 2e-7 * M
+        return (25e-3 if knobs["world"] == "digits" else 5e-3) + 2e-7 * M
     if knobs["world"] == "digits":
-        return 30e-3 + 6e-6 * M * knobs["n_components"]
-    return 15e-3 + 1e-6 * M * knobs["n_components"]
+        return 40e-3 + 6e-6 * M * knobs["n_components"]
+    return 20e-3 + 1e-6 * M * knobs["n_components"]
 
 
 def max_replicates(knobs: dict[str, Any]) -> int:

@@ -47,7 +47,7 @@ def test_no_synthetic_data_stays_at_the_real_level():
 
 def test_self_training_loses_the_rare_cluster():
     scenario = Scenario(world="mixture_2d", model="gaussian_mixture", synthetic_fraction=1.0, sample_size=100,
-                        generations=30, replicates=4)
+                        generations=30, replicates=3)
     results = simulate_samples(scenario).results
     assert at(results, 30, "rare_cluster_mass").mean() < 0.5 * at(results, 0, "rare_cluster_mass").mean()
     assert at(results, 30, "distance").mean() > 3 * at(results, 0, "distance").mean()
