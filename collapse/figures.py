@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from . import theory
-from .loop import shown_generations
+from .loop import frame_generations, shown_generations, zipf_curve
 from .metrics import summarize, tail_column
 from .models import MODEL_DDOF
 from .scenario import Scenario
@@ -33,7 +33,6 @@ GENERATION_AXIS = "Generation (times retrained)"
 #: Streamlit swaps Plotly's default template for one whose colours export badly;
 #: every figure names its own.
 TEMPLATE = "plotly_white"
-MAX_FRAMES = 40
 #: Tail masses below this (in %) sit on the floor of the log axis.
 TAIL_FLOOR_PERCENT = 1e-4
 
@@ -135,38 +134,18 @@ def distribution_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.Da
                              line=dict(color=OKABE_ITO["orange"], width=4), fill="tozeroy",
                              fillcolor=_rgba(OKABE_ITO["orange"], 0.15), name=f"model at generation {G}"))
 
-    frame_generations = sorted({int(g) for g in np.linspace(1, G, min(MAX_FRAMES, G))})
     # frames carry only the new y values (rounded): the page stays light
-    fig.frames = [
-        go.Frame(name=str(g), traces=[player_index],
-                 data=[go.Scatter(y=np.round(_gaussian_density(x, run.at[g, "mean"], run.at[g, "std"]), 5),
-                                  name=f"model at generation {g}")])
-        for g in frame_generations
-    ]
+    frames = {g: dict(y=np.round(_gaussian_density(x, run.at[g, "mean"], run.at[g, "std"]), 5))
+              for g in frame_generations(G)}
     peak = max(real_density.max(), *(1 / (np.sqrt(2 * np.pi) * run["std"].clip(lower=1e-12))))
     y_top = min(peak, 6 * real_density.max()) * 1.08
     _layout(fig, "The distribution narrowing", "How likely each value is (density)", "distribution",
             xaxis_title="Value (in standard deviations of the real world)", hovermode=False)
     fig.update_xaxes(range=[lo, hi])
     fig.update_yaxes(range=[0, y_top])
-    fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=-0.2,
-                          xanchor="left", yanchor="top", pad=dict(t=30),
-                          buttons=[dict(label="▶ Play", method="animate",
-                                        args=[None, dict(frame=dict(duration=120, redraw=False),
-                                                         transition=dict(duration=0), fromcurrent=True)]),
-                                   dict(label="❚❚ Pause", method="animate",
-                                        args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])],
-        sliders=[dict(active=len(frame_generations) - 1, x=0.25, y=-0.2, len=0.75, yanchor="top",
-                      currentvalue=dict(prefix="Model at generation ", font=dict(size=14), xanchor="right"),
-                      steps=[dict(label=str(g), method="animate",
-                                  args=[[str(g)], dict(mode="immediate", frame=dict(duration=0, redraw=False))])
-                             for g in frame_generations])],
-        legend=dict(orientation="v", yanchor="top", y=0.98, xanchor="right", x=0.99,
-                    bgcolor="rgba(255,255,255,0.7)"),
-        margin=dict(l=10, r=10, t=50, b=10),
-        height=520,
-    )
+    add_player(fig, player_index, frames, go.Scatter)
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=0.98, xanchor="right", x=0.99,
+                                  bgcolor="rgba(255,255,255,0.7)"), height=520)
     sd_last, mean_last = float(run.at[G, "std"]), float(run.at[G, "mean"])
     caption = (
         f"In a typical run, after {G} generations the model's bell curve is "
@@ -174,6 +153,30 @@ def distribution_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.Da
         f"{abs(mean_last):.2f} sd {'right' if mean_last >= 0 else 'left'}."
     )
     return fig, caption
+
+
+def add_player(fig: go.Figure, trace_index: int, frames: dict, trace_type) -> None:
+    """Play/pause buttons and a generation slider that animate one trace in the browser.
+
+    ``frames`` maps a generation to the changed properties of that trace
+    (e.g. ``{"y": ...}``); no server round trip per frame.
+    """
+    fig.frames = [go.Frame(name=str(g), traces=[trace_index], data=[trace_type(name=f"model at generation {g}", **data)])
+                  for g, data in frames.items()]
+    generations = list(frames)
+    step = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
+    fig.update_layout(
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=-0.2,
+                          xanchor="left", yanchor="top", pad=dict(t=30),
+                          buttons=[dict(label="▶ Play", method="animate",
+                                        args=[None, dict(frame=dict(duration=120, redraw=False),
+                                                         transition=dict(duration=0), fromcurrent=True)]),
+                                   dict(label="❚❚ Pause", method="animate", args=[[None], step])])],
+        sliders=[dict(active=len(generations) - 1, x=0.25, y=-0.2, len=0.75, yanchor="top",
+                      currentvalue=dict(prefix="Model at generation ", font=dict(size=14), xanchor="right"),
+                      steps=[dict(label=str(g), method="animate", args=[[str(g)], step]) for g in generations])],
+        margin=dict(l=10, r=10, t=50, b=10),
+    )
 
 
 def _ratio_words(sd: float) -> str:
@@ -301,26 +304,31 @@ def all_charts(results: pd.DataFrame, scenario: Scenario, world=None) -> dict[st
 
 # -- vocabulary -------------------------------------------------------------------
 def rank_frequency_chart(run, scenario: Scenario) -> tuple[go.Figure, str]:
-    """Zipf plot: each distribution's word frequencies sorted from most to least used.
+    """Zipf plot: each distribution's word frequencies sorted from most to least used, with a player.
 
     Log-log axes. The model's curve stops where its vocabulary ends, so the
     lost tail is visibly cut off against the real language.
     """
     real = run.vocabulary.probabilities
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=np.arange(1, real.size + 1), y=real, mode="lines", line=REAL_LINE,
+    fig.add_trace(go.Scatter(**dict(zip("xy", zipf_curve(real))), mode="lines", line=REAL_LINE,
                              name=run.vocabulary.label))
     shown = sorted(g for g in run.snapshots if g > 0)
     colours = sample_colorscale("Viridis", np.linspace(0.0, 0.85, len(shown)))
-    for g, colour in zip(shown, colours):
-        p = np.sort(run.snapshots[g][run.snapshots[g] > 0])[::-1]
-        fig.add_trace(go.Scatter(x=np.arange(1, p.size + 1), y=p, mode="lines",
-                                 line=dict(color=colour, width=3 if g == shown[-1] else 2),
-                                 name=f"model, generation {g}"))
-    _layout(fig, "Rare words vanish first", "Share of all words", "rank_frequency", hovermode="closest")
-    fig.update_xaxes(type="log", title="Word rank (1 = most used)")
-    fig.update_yaxes(type="log", exponentformat="power", dtick=1)
+    for g, colour in zip(shown[:-1], colours):  # the player below draws the last one
+        fig.add_trace(go.Scatter(**dict(zip("xy", run.rank_curves[g])), mode="lines",
+                                 line=dict(color=colour, width=2), name=f"model, generation {g}"))
     G = scenario.generations
+    player_index = len(fig.data)
+    fig.add_trace(go.Scatter(**dict(zip("xy", run.rank_curves[G])), mode="lines",
+                             line=dict(color=OKABE_ITO["orange"], width=4), name=f"model at generation {G}"))
+    _layout(fig, "Rare words vanish first", "Share of all words", "rank_frequency", hovermode="closest")
+    fig.update_xaxes(type="log", title="Word rank (1 = most used)", range=[-0.05, np.log10(real.size) + 0.05])
+    fig.update_yaxes(type="log", exponentformat="power", dtick=1,
+                     range=[np.log10(min(real.min(), min(c[1].min() for c in run.rank_curves.values()))) - 0.2,
+                            0.05])
+    add_player(fig, player_index, {g: dict(x=run.rank_curves[g][0], y=run.rank_curves[g][1])
+                                   for g in frame_generations(G)}, go.Scatter)
     alive = int(np.count_nonzero(run.snapshots[G]))
     caption = (
         f"In one run, after {G} generations the model uses {alive:,} distinct words where real text uses "
@@ -644,6 +652,34 @@ def shapes_scatter_chart(run, scenario: Scenario) -> tuple[go.Figure, str]:
     return fig, caption
 
 
+def shapes_player_chart(run, scenario: Scenario) -> tuple[go.Figure, str]:
+    """One run's points generation by generation, over the real world's, with a player."""
+    from .worlds import Mixture2D
+
+    world = Mixture2D()
+    G = scenario.generations
+    fig = go.Figure()
+    real = run.snapshots[0]
+    fig.add_trace(go.Scattergl(x=real[:, 0], y=real[:, 1], mode="markers", name="real world",
+                               marker=dict(size=5, color="#BBBBBB")))
+    fig.add_trace(go.Scatter(x=run.frames[G][:, 0], y=run.frames[G][:, 1], mode="markers",
+                             name=f"model at generation {G}", marker=dict(size=5, color=OKABE_ITO["orange"])))
+    _layout(fig, "Play it: one run, generation by generation", "", "shapes_player", hovermode=False,
+            xaxis_title="", height=520)
+    fig.update_xaxes(range=[-4.5, 4.5], showticklabels=False)
+    fig.update_yaxes(range=[-4.5, 4.5], showticklabels=False, scaleanchor="x")
+    add_player(fig, 1, {g: dict(x=run.frames[g][:, 0], y=run.frames[g][:, 1]) for g in sorted(run.frames)},
+               go.Scatter)
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=0.98, xanchor="right", x=0.99,
+                                  bgcolor="rgba(255,255,255,0.7)"))
+    order = sorted(run.frames)
+    rare = [float(np.mean(world.nearest_cluster(run.frames[g]) == world.rare)) for g in order]
+    gone = next((g for g, share in zip(order, rare) if share == 0), None)
+    caption = (f"Press play: the rare cluster's points are gone by generation {gone}." if gone is not None else
+               f"Press play: at generation {G} the rare cluster still holds {percent(rare[-1])} of the points.")
+    return fig, caption
+
+
 def sampled_metric_chart(run, scenario: Scenario, metric: str, title: str, y_title: str, key: str,
                          colour: str, scale: float = 1.0, fmt=None, summary=None) -> tuple[go.Figure, str]:
     """A metric of a sampled model over generations, median and band, against generation 0."""
@@ -667,6 +703,7 @@ def shapes_charts(run, scenario: Scenario) -> dict[str, tuple[go.Figure, str]]:
     summary = summarize(run.results)
     return {
         "scatter": shapes_scatter_chart(run, scenario),
+        "player": shapes_player_chart(run, scenario),
         "rare": sampled_metric_chart(run, scenario, "rare_cluster_mass", "The rare cluster fades",
                                      "Share of points in the rare cluster (%)", "rare", OKABE_ITO["vermillion"],
                                      scale=100, fmt=percent, summary=summary),

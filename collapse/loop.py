@@ -237,6 +237,22 @@ def shown_generations(generations: int, count: int = 5) -> list[int]:
     return sorted({int(round(g)) for g in np.linspace(1, generations, min(count, generations))})
 
 
+#: Generations an animation steps through (at most), evenly from 1 to the last.
+MAX_FRAMES = 40
+
+
+def frame_generations(generations: int) -> list[int]:
+    """The generations an animation shows: every one up to 40, else 40 evenly spread."""
+    return sorted({int(g) for g in np.linspace(1, generations, min(MAX_FRAMES, generations))} | {generations})
+
+
+def zipf_curve(p: np.ndarray, points: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    """A word distribution's rank-frequency curve at up to ``points`` log-spaced ranks."""
+    ordered = np.sort(p[p > 0])[::-1]
+    ranks = np.unique(np.geomspace(1, ordered.size, points).round().astype(int))
+    return ranks, ordered[ranks - 1].astype(np.float32)
+
+
 @dataclass(frozen=True)
 class VocabularyRun:
     """A vocabulary run: the tidy metrics plus what one replicate's model looked like.
@@ -253,6 +269,9 @@ class VocabularyRun:
         For replicate 0, the generation each word was last lost in (-1: alive at the end).
     final_mean, final_var : ndarray
         Mean and variance over replicates of each word's final frequency.
+    rank_curves : dict
+        Generation -> replicate 0's rank-frequency curve (ranks, frequencies)
+        at the animation's generations and the shown ones.
     """
 
     results: pd.DataFrame
@@ -261,6 +280,7 @@ class VocabularyRun:
     death_generation: np.ndarray
     final_mean: np.ndarray
     final_var: np.ndarray
+    rank_curves: dict
 
 
 def simulate_vocabulary(scenario: Scenario, synthetic_counts=None, answer_real_weight=None,
@@ -292,6 +312,8 @@ def simulate_vocabulary(scenario: Scenario, synthetic_counts=None, answer_real_w
     if answers is not None:
         answers[0] = values[0, 0, 0], 0.0
     snapshots = {0: real}
+    animated = set(frame_generations(G)) | shown
+    rank_curves = {}
     death = np.full(V, -1)
     final_sum, final_sumsq = np.zeros(V), np.zeros(V)
     for r, rng in enumerate(replicate_generators(scenario)):
@@ -318,6 +340,8 @@ def simulate_vocabulary(scenario: Scenario, synthetic_counts=None, answer_real_w
                 alive[model.support_] = True
                 if g in shown:
                     snapshots[g] = model.probabilities_
+                if g in animated:
+                    rank_curves[g] = zipf_curve(model.support_probabilities_)
                 death[(death < 0) & ~alive] = g  # newly lost
                 death[alive] = -1  # (re)learnt from fresh text
         final_sum[model.support_] += model.support_probabilities_
@@ -331,7 +355,7 @@ def simulate_vocabulary(scenario: Scenario, synthetic_counts=None, answer_real_w
         frame["answer_distance"] = answers[..., 1].ravel()
     final_mean = final_sum / R
     final_var = np.maximum(final_sumsq / R - final_mean**2, 0.0) * R / max(R - 1, 1)
-    return VocabularyRun(frame, vocabulary, snapshots, death, final_mean, final_var)
+    return VocabularyRun(frame, vocabulary, snapshots, death, final_mean, final_var, rank_curves)
 
 
 #: Samples drawn from each generation's model to measure it (digits: the classifier is the cost).
@@ -350,10 +374,13 @@ class SampleRun:
         One row per (generation, replicate) with the world's metrics.
     snapshots : dict
         Generation -> samples of replicate 0 at the shown generations (0: real).
+    frames : dict
+        Generation -> 300 of replicate 0's points at the animation's generations (2-D only).
     """
 
     results: pd.DataFrame
     snapshots: dict
+    frames: dict
 
 
 def simulate_samples(scenario: Scenario, synthetic_counts=None, progress=None) -> SampleRun:
@@ -375,7 +402,8 @@ def simulate_samples(scenario: Scenario, synthetic_counts=None, progress=None) -
     keep = SNAPSHOT_SIZE[scenario.world]
     evaluation = EVALUATION_SIZE[scenario.world]
     values = np.empty((G + 1, R, len(names)))
-    snapshots = {}
+    snapshots, frames = {}, {}
+    animated = set(frame_generations(G)) if scenario.world == "mixture_2d" else set()
     for r, rng in enumerate(replicate_generators(scenario)):
         model = make_model(scenario)
         real = world.sample(evaluation, rng)
@@ -398,12 +426,14 @@ def simulate_samples(scenario: Scenario, synthetic_counts=None, progress=None) -
             values[g, r] = measure(written)
             if r == 0 and g in shown:
                 snapshots[g] = written[:keep]
+            if r == 0 and g in animated:
+                frames[g] = written[:300]
             if progress is not None:
                 progress((r * G + g) / (R * G))
     frame = pd.DataFrame(values.reshape(-1, len(names)), columns=names)
     frame.insert(0, "replicate", np.tile(np.arange(R), G + 1))
     frame.insert(0, "generation", np.repeat(np.arange(G + 1), R))
-    return SampleRun(frame, snapshots)
+    return SampleRun(frame, snapshots, frames)
 
 
 def real_world(scenario: Scenario, data=None):

@@ -32,6 +32,7 @@ scenario = ui.sidebar(KNOBS)
 
 _, charts = ui.sampled_with_progress(scenario)
 ui.show_chart(*charts["scatter"], "scatter", scenario)
+ui.show_chart(*charts["player"], "player", scenario)
 columns = st.columns(3)
 for column, name in zip(columns, ["rare", "spread", "distance"]):
     with column:

@@ -4,9 +4,9 @@ import pytest
 
 from collapse import theory
 from collapse.figures import (
-    MAX_FRAMES, OKABE_ITO, all_charts, percent, shown_generations, spread_theory, typical_replicate,
+    OKABE_ITO, all_charts, percent, shown_generations, spread_theory, typical_replicate,
 )
-from collapse.loop import run
+from collapse.loop import MAX_FRAMES, run, simulate_samples, simulate_vocabulary
 from collapse.metrics import summarize
 from collapse.scenario import Scenario
 
@@ -47,6 +47,20 @@ def test_distribution_animation_frames(charts):
     steps = figure.layout.sliders[0].steps
     assert [s.label for s in steps] == [str(g) for g in frames]
     assert figure.layout.updatemenus[0].buttons[0].label.endswith("Play")
+
+
+def test_every_page_plays_its_distribution_chart():
+    from collapse.figures import all_vocabulary_charts, shapes_charts
+
+    vocabulary = Scenario(world="english", model="categorical", vocabulary_size=500, sample_size=500,
+                          generations=60, replicates=2)
+    figure, _ = all_vocabulary_charts(simulate_vocabulary(vocabulary), vocabulary)["rank_frequency"]
+    assert [int(f.name) for f in figure.frames][-1] == 60 and len(figure.frames) == MAX_FRAMES
+    assert len(figure.frames[0].data[0].x) == len(figure.frames[0].data[0].y) <= 300
+    shapes = Scenario(world="mixture_2d", model="kernel_density", sample_size=100, generations=12, replicates=1)
+    figure, caption = shapes_charts(simulate_samples(shapes), shapes)["player"]
+    assert [int(f.name) for f in figure.frames] == list(range(1, 13))
+    assert figure.layout.sliders[0].steps[-1].label == "12" and caption.startswith("Press play")
 
 
 def test_spread_theory_choices():
