@@ -329,6 +329,8 @@ def rank_frequency_chart(run, scenario: Scenario) -> tuple[go.Figure, str]:
                             0.05])
     add_player(fig, player_index, {g: dict(x=run.rank_curves[g][0], y=run.rank_curves[g][1])
                                    for g in frame_generations(G)}, go.Scatter)
+    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=0.98, xanchor="right", x=0.99,
+                                  bgcolor="rgba(255,255,255,0.7)"), height=520)
     alive = int(np.count_nonzero(run.snapshots[G]))
     caption = (
         f"In one run, after {G} generations the model uses {alive:,} distinct words where real text uses "
