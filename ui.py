@@ -8,6 +8,8 @@ parameter, the session state entry and the ``Scenario`` field agree.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -131,7 +133,7 @@ def load_url_once(spec: PageKnobs) -> None:
     ours = {k: v for k, v in params.items() if k in spec.names}
     offered = {}
     for name, options in spec.choices.items():
-        given = ours.get(name, [""])[-1]
+        given = ours.get(name, [""])[-1].strip()
         if name in ours and given not in options:
             offered[name] = f"{name} must be one of {', '.join(options)} on this page; got {given!r}"
             del ours[name]
@@ -146,7 +148,9 @@ def load_url_once(spec: PageKnobs) -> None:
         st.session_state[key] = params.get(key, [default])[-1]
     for name in spec.names:
         st.session_state[name] = _to_widget(name, getattr(scenario, name))
-    st.session_state["_problems"] = (scenario, problems)
+    # bound to the scenario this first run ends on (after clamps): see show_problems
+    st.session_state["_problems_pending"] = problems
+    st.session_state.pop("_problems", None)
     st.session_state["_last_good"] = scenario
     st.session_state["_page"] = spec.page
 
@@ -184,6 +188,8 @@ def share_url(scenario: Scenario, spec: PageKnobs) -> str:
 
 def show_problems(scenario: Scenario, refusal: str | None) -> None:
     """Warnings for bad URL values (until the user changes a knob) and for refused settings."""
+    if "_problems_pending" in st.session_state:
+        st.session_state["_problems"] = (scenario, st.session_state.pop("_problems_pending"))
     for_scenario, problems = st.session_state.get("_problems", (None, {}))
     if problems and for_scenario == scenario:
         for key, message in problems.items():
@@ -367,8 +373,9 @@ def custom_world_check(spec: PageKnobs) -> None:
     """World "custom" from a link without uploaded data: say why, and use the default world."""
     for kind, world in CUSTOM_WORLDS.items():
         if st.session_state.get("world") == world and user_data(kind) is None:
-            st.warning(f"URL parameter `world`: {world} means your own data, which a share link cannot carry; "
-                       "upload it under \"Your own data\". Using the default world instead.", icon="⚠️")
+            pending = st.session_state.setdefault("_problems_pending", {})
+            pending["world"] = (f"{world} means your own data, which a share link cannot carry; upload it "
+                                "under \"Your own data\"")
             st.session_state["world"] = spec.base.world
 
 
@@ -405,12 +412,28 @@ def cached_charts(scenario_json: str, data_key: str = "", _data=None):
     return all_charts(cached_results(scenario_json, data_key, _data), scenario, real_world(scenario, _data))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def cached_sampled(scenario_json: str, _progress=None):
-    """A run of a sampling model (clusters, digits) and its page's charts."""
+_SAMPLED_CACHE: OrderedDict = OrderedDict()  # scenario JSON -> (run, charts); the 8 latest
+_SAMPLED_LOCK = threading.Lock()
+
+
+def cached_sampled(scenario_json: str, progress=None):
+    """A run of a sampling model (clusters, digits) and its page's charts, from a bounded cache.
+
+    A plain LRU of 8 entries rather than ``st.cache_resource``: Streamlit's
+    caches replay the Streamlit calls a cached function made, and the progress
+    bar lives outside it. Runs are read-only once made, so sessions share them.
+    """
+    with _SAMPLED_LOCK:
+        if scenario_json in _SAMPLED_CACHE:
+            _SAMPLED_CACHE.move_to_end(scenario_json)
+            return _SAMPLED_CACHE[scenario_json]
     scenario = Scenario.from_json(scenario_json)
-    sampled = simulate_samples(scenario, progress=_progress)
+    sampled = simulate_samples(scenario, progress=progress)
     charts = shapes_charts(sampled, scenario) if scenario.world == "mixture_2d" else digits_charts(sampled, scenario)
+    with _SAMPLED_LOCK:
+        _SAMPLED_CACHE[scenario_json] = (sampled, charts)
+        while len(_SAMPLED_CACHE) > 8:
+            _SAMPLED_CACHE.popitem(last=False)
     return sampled, charts
 
 
@@ -418,8 +441,7 @@ def sampled_with_progress(scenario: Scenario):
     """:func:`cached_sampled` with a progress bar while it computes (these runs take up to ~2 s)."""
     bar = st.progress(0.0, text="Simulating…")
     try:
-        return cached_sampled(scenario.to_json(), _progress=lambda done: bar.progress(min(done, 1.0),
-                                                                                       text="Simulating…"))
+        return cached_sampled(scenario.to_json(), lambda done: bar.progress(min(done, 1.0), text="Simulating…"))
     finally:
         bar.empty()
 

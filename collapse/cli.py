@@ -20,7 +20,8 @@ class _Parser(argparse.ArgumentParser):
     """ArgumentParser whose errors are one line, not usage plus message."""
 
     def error(self, message: str):  # noqa: D102 - argparse API
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        # one line, whatever the stray arguments hold
+        self.exit(2, f"{self.prog}: error: {message.replace(chr(13), ' ').replace(chr(10), ' ')}\n")
 
 
 def _knob_type(name: str):
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         if scenario.world in ("custom", "custom_text") and data is None:
             raise ScenarioError(f"world {scenario.world} needs your data: add --data FILE")
     except ValueError as err:  # ScenarioError is one
-        parser.exit(2, f"{parser.prog}: error: {err}\n")
+        parser.error(str(err))
     results = run(scenario, data)
     text = results_json(results, scenario) if args.format == "json" else results_csv(results)
     if args.output == "-":

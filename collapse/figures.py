@@ -150,7 +150,7 @@ def distribution_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.Da
     caption = (
         f"In a typical run, after {G} generations the model's bell curve is "
         f"{_ratio_words(sd_last)} as the real world's and its centre has moved "
-        f"{abs(mean_last):.2f} sd {'right' if mean_last >= 0 else 'left'}."
+        f"{abs(mean_last):.3g} sd {'right' if mean_last >= 0 else 'left'}."
     )
     return fig, caption
 
@@ -180,7 +180,7 @@ def add_player(fig: go.Figure, trace_index: int, frames: dict, trace_type) -> No
 
 
 def _ratio_words(sd: float) -> str:
-    return "about as wide" if abs(sd - 1) < 0.005 else f"{sd:.2f} times as wide"
+    return "about as wide" if abs(sd - 1) < 0.005 else f"{sd:.3g} times as wide"
 
 
 def tail_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None,
@@ -236,7 +236,8 @@ def spread_theory(scenario: Scenario) -> tuple[str, np.ndarray] | None:
         # after round 1 the chain is Gaussian whatever the world: exact for the bell curve, close otherwise
         log_var = theory.log_variance_mean(n, M, ddof, temperature=scenario.temperature)
         exact = scenario.world == "gaussian"
-        return "theory: median (Shumailov et al.)" + ("" if exact else ", approximate here"), np.exp(log_var / 2)
+        curve = np.exp(np.minimum(log_var, np.log(1e100)) / 2)  # capped like the model (MAX_VARIANCE)
+        return "theory: median (Shumailov et al.)" + ("" if exact else ", approximate here"), curve
     a_M = scenario.real_count()
     v, _ = theory.moments_with_fresh_data(G, M, 1 - a_M / M, ddof, scenario.temperature)
     return "theory: root of the expected variance", np.sqrt(v)
@@ -259,9 +260,9 @@ def spread_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFram
 
     G = scenario.generations
     median = summary.loc[G, ("std", "median")]
-    caption = f"Over {G} generations the model's median spread went from 1.00 to {median:.2f} of the real world's"
+    caption = f"Over {G} generations the model's median spread went from 1.00 to {median:.3g} of the real world's"
     if overlay is not None:
-        caption += f"; theory says {overlay[1][G]:.2f}."
+        caption += f"; theory says {overlay[1][G]:.3g}."
     else:
         caption += "; accumulating data has no closed form for the spread, so no theory line is drawn."
     return fig, caption
@@ -281,8 +282,8 @@ def distance_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFr
     median, high = summary.loc[G, ("distance", "median")], summary.loc[G, ("distance", "high")]
     first = summary.loc[1, ("distance", "median")]
     caption = (
-        f"After {G} generations the median model is {median:.2f} sd from the real world "
-        f"(after one generation: {first:.2f}); one run in ten is more than {high:.2f} sd away."
+        f"After {G} generations the median model is {median:.3g} sd from the real world "
+        f"(after one generation: {first:.2g}); one run in ten is more than {high:.3g} sd away."
     )
     return fig, caption
 

@@ -21,9 +21,12 @@ _ROWS_PER_CHUNK = 256
 
 
 def tail_column(k: float) -> str:
-    """Column name for a tail threshold, with the number as typed: 2 -> tail_mass_2."""
-    text = f"{k:g}"
-    return f"tail_mass_{text}"
+    """Column name for a tail threshold, with the number as typed: 2 -> tail_mass_2, 2.5 -> tail_mass_2.5.
+
+    The shortest text that reads back as the same number, so two thresholds
+    never share a column.
+    """
+    return f"tail_mass_{int(k) if float(k).is_integer() else repr(float(k))}"
 
 
 def gaussian_tail_mass(mean, sd, world: World1D, k: float):

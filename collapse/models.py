@@ -59,6 +59,10 @@ def standard_noise(n: int, size, rng: np.random.Generator) -> tuple[np.ndarray, 
     return z, chi2
 
 
+#: Largest variance a Gaussian model keeps (1e100 real-world variances): far beyond any chart.
+MAX_VARIANCE = 1e100
+
+
 class GaussianModel:
     """A bell curve fitted to data, sampled with an optional temperature.
 
@@ -89,9 +93,14 @@ class GaussianModel:
         return self.fit_statistics(SufficientStatistics.from_samples(data))
 
     def fit_statistics(self, stats: SufficientStatistics) -> "GaussianModel":
-        """Fit from sufficient statistics alone (same result as ``fit``)."""
+        """Fit from sufficient statistics alone (same result as ``fit``).
+
+        The variance is capped at ``MAX_VARIANCE``: sampled hotter than it
+        learns (temperature > 1) a model's variance grows geometrically and
+        would overflow floating point within a few hundred generations.
+        """
         self.mean_ = np.asarray(stats.mean, dtype=float)
-        self.var_ = np.asarray(stats.m2 / (stats.count - self.ddof), dtype=float)
+        self.var_ = np.minimum(np.asarray(stats.m2 / (stats.count - self.ddof), dtype=float), MAX_VARIANCE)
         return self
 
     @property
@@ -386,6 +395,8 @@ class LatentModel:
         return self
 
     def sample(self, n: int, rng) -> np.ndarray:
+        if n == 0:
+            return np.empty((0, self.encoder.n_features_in_))
         with single_thread():
             decoded = self.encoder.inverse_transform(self.inner.sample(n, rng))
         return np.clip(decoded, self.low, self.high)

@@ -151,7 +151,7 @@ _KNOB_LIST = [
          low=0, high=50_000),
     Knob("top_p", float, "Nucleus decoding: the model only writes its most likely words "
          "that together make up this share of its probability (1 = no limit).",
-         low=0.0, high=1.0, low_open=True),
+         low=0.01, high=1.0),
     Knob("data_sampling", str, "How fresh data are drawn from your own numbers: resample them "
          "(resample) or a smoothed version, a kernel density (smoothed).", choices=("resample", "smoothed")),
     Knob("n_components", int, "Bell curves in the Gaussian mixture model (clusters and digits).",
@@ -427,8 +427,10 @@ def _sampled_step_seconds(knobs: dict[str, Any]) -> float:
 
 def max_replicates(knobs: dict[str, Any]) -> int:
     """The most replicates the work budget admits with these other knob values (may be 0)."""
-    per_replicate = estimate_seconds({**knobs, "replicates": 1})
-    by_time = int(BUDGET_SECONDS // per_replicate)
+    # the estimate is a fixed part plus a part per replicate
+    fixed = estimate_seconds({**knobs, "replicates": 0})
+    per_replicate = estimate_seconds({**knobs, "replicates": 1}) - fixed
+    by_time = int((BUDGET_SECONDS - fixed) // per_replicate) if BUDGET_SECONDS > fixed else 0
     by_rows = MAX_ROWS // knobs["generations"]
     return max(0, min(by_time, by_rows, int(KNOBS["replicates"].high)))
 

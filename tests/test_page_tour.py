@@ -131,7 +131,7 @@ def test_step_3_states_the_engines_spread_with_fresh_data():
     scenario = shown_scenario(at)
     median = summarize(run(scenario)).loc[100, ("std", "median")]
     assert "50 % its own output and 50 % fresh real data" in sentence(at)
-    assert f"went from 1.00 to {median:.2f}" in sentence(at)
+    assert f"went from 1.00 to {median:.3g}" in sentence(at)
 
 
 def test_step_5_states_the_engines_surviving_words():
