@@ -371,7 +371,7 @@ def estimate_seconds(knobs: dict[str, Any]) -> float:
     if knobs.get("data_source") == "web":
         # the synthetic share varies year by year: price real and model data both in play
         sampled = knobs["world"] not in WORLDS_VOCABULARY and knobs["world"] != "gaussian"
-        knobs = {**knobs, "data_source": "mix", "synthetic_fraction": 0.0 if sampled else 0.5}
+        knobs = {**knobs, "data_source": "mix", "synthetic_fraction": 0.0 if sampled else 0.5, "answers": True}
     if knobs["world"] in WORLDS_SAMPLED:
         return generations * replicates * _sampled_step_seconds(knobs) + replicates * 0.01
     if knobs["world"] in WORLDS_VOCABULARY:
@@ -407,7 +407,12 @@ def _vocabulary_step_seconds(knobs: dict[str, Any]) -> float:
         per_word = 10e-9 if pure else 40e-9
     else:  # conditional binomials, dearer for huge counts (measured up to M = 10^9)
         per_word = (80e-9 if pure else 150e-9) * (1 + np.log10(M / (4 * V)) / 2)
-    return 30e-6 + per_word * min(M, V)
+    per_vocabulary_word = {"replace": 0.0, "accumulate": 30e-9, "accumulate_subsample": 90e-9}[knobs["mode"]]
+    fixed = 30e-6
+    if knobs.get("answers"):  # the web's answers: a mixture over all V words each generation
+        fixed += 20e-6
+        per_vocabulary_word += 15e-9
+    return fixed + per_word * min(M, V) + per_vocabulary_word * V
 
 
 def _sampled_step_seconds(knobs: dict[str, Any]) -> float:
