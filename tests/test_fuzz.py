@@ -49,7 +49,7 @@ import collapse.scenario as scenario_module
 import ui
 from collapse.cli import main as cli_main
 from collapse.loop import run
-from collapse.metrics import VOCABULARY_METRICS
+from collapse.metrics import VOCABULARY_METRICS, tail_column
 from collapse.scenario import (
     KNOBS,
     WORLDS_1D,
@@ -239,24 +239,18 @@ def default_view(page: str) -> tuple[int, int]:
 NAN = re.compile(r"\b(nan|inf)\b", re.IGNORECASE)
 
 
-def last(value: str | list[str]) -> str:
-    return value[-1] if isinstance(value, list) else value
-
-
 @dataclass(frozen=True)
 class Expected:
     scenario: Scenario  # what the page must show
     bad: frozenset[str]  # parameter names its warnings must name ("scenario" for the whole)
     clamped: bool  # replicates lowered to the budget by the widget
-    padded_choice: bool  # a whitespace-padded choice the engine accepts
-    custom_world: bool  # the link asks for the visitor's own data
 
 
 def expected(page: str, params: dict) -> Expected:
     spec = page_spec(page)
     names, options = spec.names, spec.choices
     accepted = set(names) | set(getattr(spec, "extra", {})) | STREAMLIT_PARAMS
-    bad, good, padded = set(), {}, False
+    bad, good = set(), {}
     for key, value in params.items():
         if key not in names:
             if key not in accepted:
@@ -270,7 +264,6 @@ def expected(page: str, params: dict) -> Expected:
         if key in options and parsed not in options[key]:
             bad.add(key)
             continue
-        padded |= key in options and last(value) != last(value).strip()
         if key == "world" and parsed in CUSTOM_WORLDS:
             bad.add(key)  # a link cannot carry the visitor's data: warned, the default world is used
             continue
@@ -288,8 +281,7 @@ def expected(page: str, params: dict) -> Expected:
         clamped = scenario.replicates > ceiling
         if clamped:
             scenario = scenario.replace(replicates=ceiling)
-    custom = "world" in params and "world" in names and last(params["world"]).strip() in CUSTOM_WORLDS
-    return Expected(scenario, frozenset(bad), clamped, padded, custom)
+    return Expected(scenario, frozenset(bad), clamped)
 
 
 def open_page(page: str, params: dict) -> AppTest:
@@ -554,8 +546,10 @@ def header(scenario: Scenario) -> list[str]:
         return list(run(scenario.replace(generations=1, replicates=1)).columns)
     if scenario.is_vocabulary:
         return ["generation", "replicate", *VOCABULARY_METRICS]
-    return ["generation", "replicate", "mean", "std",
-            *[f"tail_mass_{t:g}" for t in scenario.tail_thresholds], "distance"]
+    columns = ["generation", "replicate", "mean", "std",
+               *[tail_column(t) for t in scenario.tail_thresholds], "distance"]
+    assert len(set(columns)) == len(columns), f"two thresholds share a column: {columns}"
+    return columns
 
 
 def check_table(text: str, case: CliCase) -> None:
