@@ -48,7 +48,8 @@ class SufficientStatistics(NamedTuple):
         count = self.count + other.count
         delta = other.mean - self.mean
         mean = self.mean + delta * (other.count / count)
-        m2 = self.m2 + other.m2 + delta**2 * (self.count * other.count / count)
+        # divide first: count products overflow int64 when accumulating huge samples
+        m2 = self.m2 + other.m2 + delta**2 * (self.count * (other.count / count))
         return SufficientStatistics(count, mean, m2)
 
 
