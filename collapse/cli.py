@@ -36,6 +36,23 @@ def _knob_type(name: str):
     return convert
 
 
+def add_knob_flags(parser: argparse.ArgumentParser) -> None:
+    """A flag for every knob (``--synthetic-fraction``), each explained, unset by default."""
+    defaults = Scenario()
+    for knob in KNOBS.values():
+        default = format_value(getattr(defaults, knob.name))
+        extra = {"nargs": "+"} if knob.kind is tuple else {}
+        parser.add_argument(
+            knob.flag,
+            dest=knob.name,
+            type=_knob_type(knob.name),
+            default=None,
+            metavar=knob.name.upper(),
+            help=f"{knob.help} Allowed: {knob.allowed()}. Default: {default}.".replace("%", "%%"),
+            **extra,
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m collapse",
@@ -48,19 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run one scenario. Generation 0 is the real world; generation n is the model "
         "after n rounds of refitting.",
     )
-    defaults = Scenario()
-    for knob in KNOBS.values():
-        default = format_value(getattr(defaults, knob.name))
-        extra = {"nargs": "+"} if knob.kind is tuple else {}
-        run_parser.add_argument(
-            knob.flag,
-            dest=knob.name,
-            type=_knob_type(knob.name),
-            default=None,
-            metavar=knob.name.upper(),
-            help=f"{knob.help} Allowed: {knob.allowed()}. Default: {default}.".replace("%", "%%"),
-            **extra,
-        )
+    add_knob_flags(run_parser)
     run_parser.add_argument(
         "--data", metavar="FILE",
         help="your own data as the real world: a CSV (or column) of numbers for world custom, or a .txt "

@@ -16,9 +16,8 @@ import os
 import sys
 from pathlib import Path
 
-from .cli import _knob_type, _Parser, scenario_from_args
+from .cli import _Parser, add_knob_flags, scenario_from_args
 from .export import CHART_NAMES, CHARTS_1D, CHARTS_VOCABULARY, CHARTS_WEB, EXPORT_SUFFIXES, chart, export_figure
-from .scenario import KNOBS, Scenario, ScenarioError, format_value
 
 PROG = "python -m collapse figure"
 
@@ -35,19 +34,7 @@ def build_figure_parser() -> argparse.ArgumentParser:
         help=f"the chart: {', '.join(CHARTS_1D)} (1-D worlds); {', '.join(CHARTS_VOCABULARY)} (vocabulary "
         f"worlds: english, zipf); {', '.join(CHARTS_WEB)} (--data-source web)",
     )
-    defaults = Scenario()
-    for knob in KNOBS.values():  # the same flags as `python -m collapse run`
-        default = format_value(getattr(defaults, knob.name))
-        extra = {"nargs": "+"} if knob.kind is tuple else {}
-        parser.add_argument(
-            knob.flag,
-            dest=knob.name,
-            type=_knob_type(knob.name),
-            default=None,
-            metavar=knob.name.upper(),
-            help=f"{knob.help} Allowed: {knob.allowed()}. Default: {default}.".replace("%", "%%"),
-            **extra,
-        )
+    add_knob_flags(parser)  # the same flags as `python -m collapse run`
     parser.add_argument("--output", "-o", required=True, metavar="FILE",
                         help="the file to write; its suffix picks the type: .png, .svg or .html")
     return parser

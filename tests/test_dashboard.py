@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from collapse import theory
-from collapse.scenario import KNOBS, Scenario
+from collapse.scenario import Scenario
 
 PAGE = "../dashboard.py"
 DASHBOARD_KNOBS = ["synthetic_fraction", "generations", "tail_thresholds", "world", "tail_index", "model", "mode",
