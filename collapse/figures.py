@@ -195,7 +195,7 @@ def tail_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame 
         fig.add_trace(go.Scatter(x=[0, scenario.generations], y=[100 * world.tail_mass(k)] * 2, mode="lines",
                                  line=dict(color=colour, dash="dash", width=2), hoverinfo="skip",
                                  name=f"real world: {percent(world.tail_mass(k))} beyond {k:g} sd"))
-    _layout(fig, "Tails disappearing", "Share in the tails (%, log scale)", "tails")
+    _layout(fig, "Tails disappearing", "Share in the tails (%, log)", "tails")
     # orders of magnitude are the story: a log axis, with vanished tails shown at its floor
     fig.update_yaxes(type="log", range=[np.log10(TAIL_FLOOR_PERCENT), np.log10(100)], exponentformat="none",
                      dtick=1)  # one label a decade

@@ -353,11 +353,15 @@ class KernelDensityModel:
 
     Sampling a Gaussian KDE means picking a training point and adding kernel
     noise, which we do with our generator (temperature scales the noise's
-    variance).
+    variance). Fitting only keeps the data; scikit-learn's estimator (and its
+    tree, O(M log M) to build) is made on first use of ``density_``.
 
     Attributes
     ----------
+    data_ : ndarray
+        The training points.
     density_ : sklearn.neighbors.KernelDensity
+        The fitted estimator, for densities (``score_samples``).
     """
 
     def __init__(self, bandwidth: float = 0.2, temperature: float = 1.0):
@@ -365,11 +369,17 @@ class KernelDensityModel:
         self.temperature = temperature
 
     def fit(self, data, rng=None) -> "KernelDensityModel":
-        from sklearn.neighbors import KernelDensity
-
-        self.density_ = KernelDensity(bandwidth=self.bandwidth).fit(data)
         self.data_ = np.asarray(data, dtype=float)
+        self._density = None
         return self
+
+    @property
+    def density_(self):
+        if self._density is None:
+            from sklearn.neighbors import KernelDensity
+
+            self._density = KernelDensity(bandwidth=self.bandwidth).fit(self.data_)
+        return self._density
 
     def sample(self, n: int, rng) -> np.ndarray:
         rng = np.random.default_rng(rng)

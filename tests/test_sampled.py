@@ -81,6 +81,16 @@ def test_models_fit_and_sample_with_our_generator():
     assert np.trace(np.cov(cold.T)) < np.trace(np.cov(data.T))
     kde = KernelDensityModel(0.3).fit(data)
     assert kde.sample(10, np.random.default_rng(7)).shape == (10, 2)
+    # scikit-learn's density, built on first use, agrees with the sampler's kernel
+    peak = np.exp(kde.density_.score_samples(np.array([[-2.0, -2.0]])))[0]
+    assert 0.05 < peak < 0.5
+
+
+def test_kernel_density_on_many_digits_is_priced_honestly():
+    # a million images take seconds to encode: the budget refuses what it cannot do in ~2 s
+    with pytest.raises(ScenarioError, match="sample_size"):
+        Scenario(world="digits", model="kernel_density", synthetic_fraction=0.0, generations=1,
+                 sample_size=10**6, replicates=8)
 
 
 def test_models_must_fit_sampled_worlds():
