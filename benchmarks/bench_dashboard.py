@@ -22,21 +22,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-HOST = "127.0.0.1"
+from streamlit_server import StreamlitServer  # noqa: E402 (one server class with the tests)
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -69,49 +67,6 @@ IDLE = """count => {
         && "idle";
 }"""
 FIRST_CHART = '[data-testid="stPlotlyChart"] .main-svg'
-
-
-class Server:
-    """``streamlit run SCRIPT`` on 127.0.0.1 at a free port."""
-
-    def __init__(self, script: Path):
-        with socket.socket() as sock:
-            sock.bind((HOST, 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://{HOST}:{self.port}"
-        self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script),
-             "--server.headless", "true", "--server.address", HOST, "--server.port", str(self.port),
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=REPO_ROOT, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
-
-    def wait_healthy(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.log.seek(0)
-                raise SystemExit(f"streamlit exited with {self.process.returncode}:\n"
-                                 f"{self.log.read().decode(errors='replace')[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as answer:
-                    if answer.read().strip() == b"ok":
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.2)
-        raise SystemExit(f"{self.url}/_stcore/health did not answer within {timeout:.0f} s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
 
 
 def wait_idle(page, charts: int, timeout: float = 60_000) -> None:
@@ -187,8 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         trivial_script.write_text(TRIVIAL_APP)
         servers = {}
         try:
-            servers["dashboard"] = Server(REPO_ROOT / "dashboard.py")
-            servers["trivial"] = Server(trivial_script)
+            servers["dashboard"] = StreamlitServer(REPO_ROOT / "dashboard.py")
+            servers["trivial"] = StreamlitServer(trivial_script)
             for server in servers.values():
                 server.wait_healthy()
             dashboard, trivial = servers["dashboard"].url + "/", servers["trivial"].url + "/"

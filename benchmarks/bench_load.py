@@ -35,22 +35,19 @@ import asyncio
 import json
 import os
 import random
-import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-HOST = "127.0.0.1"
+from streamlit_server import StreamlitServer  # noqa: E402 (one server class with the tests)
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -86,52 +83,6 @@ SLIDER = ".st-key-synthetic_fraction [data-testid='stSlider']"
 SLIDER_VALUE = "e => e.value || e.getAttribute('aria-valuenow') || e.getAttribute('aria-valuetext')"
 
 # -- the server and its memory ----------------------------------------------------------------
-
-
-class Server:
-    """``streamlit run dashboard.py`` on 127.0.0.1 at a free port."""
-
-    def __init__(self, script: Path):
-        with socket.socket() as sock:
-            sock.bind((HOST, 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"http://{HOST}:{self.port}"
-        self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script),
-             "--server.headless", "true", "--server.address", HOST, "--server.port", str(self.port),
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-             "--server.runOnSave", "false"],
-            cwd=REPO_ROOT, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-3000:]
-
-    def wait_healthy(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"streamlit exited with {self.process.returncode}:\n{self.output()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as answer:
-                    if answer.read().strip() == b"ok":
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            time.sleep(0.2)
-        raise SystemExit(f"{self.url}/_stcore/health did not answer within {timeout:.0f} s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
 
 
 def _children(pid: int) -> list[int]:
@@ -347,7 +298,7 @@ def mib(n: int) -> str:
 async def main_async(args) -> int:
     from playwright.async_api import async_playwright
 
-    server = Server(REPO_ROOT / "dashboard.py")
+    server = StreamlitServer(REPO_ROOT / "dashboard.py")
     sampler = None
     try:
         server.wait_healthy()
