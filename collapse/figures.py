@@ -243,20 +243,28 @@ def spread_theory(scenario: Scenario) -> tuple[str, np.ndarray] | None:
     return "theory: root of the expected variance", np.sqrt(v)
 
 
+def _summary_chart(summary, metric, colour, title, y_title, key, real_level, real_label, scale=1.0,
+                   label_position="top right") -> go.Figure:
+    """A metric's median and 10-90 % band over generations, with the real world's level as a dashed line."""
+    fig = go.Figure()
+    _median_with_band(fig, summary, metric, colour, "model", scale=scale)
+    fig.add_hline(y=real_level * scale, line=REAL_LINE, annotation_text=real_label, annotation_position=label_position)
+    _layout(fig, title, y_title, key)
+    fig.update_yaxes(rangemode="tozero")
+    _generation_axis(fig, int(summary.index.max()))
+    return fig
+
+
 def spread_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame | None = None,
                  world=None) -> tuple[go.Figure, str]:
     """The model's standard deviation over generations, with the closed form where one exists."""
     summary = summarize(results) if summary is None else summary
-    fig = go.Figure()
-    _median_with_band(fig, summary, "std", OKABE_ITO["blue"], "model")
-    fig.add_hline(y=1.0, line=REAL_LINE, annotation_text="real world", annotation_position="top right")
+    fig = _summary_chart(summary, "std", OKABE_ITO["blue"], "Spread shrinking", "Spread (sd; real world = 1)",
+                         "spread", 1.0, "real world")
     overlay = spread_theory(scenario)
     if overlay is not None:
         label, curve = overlay
         fig.add_trace(go.Scatter(x=np.arange(curve.size), y=curve, mode="lines", line=THEORY_LINE, name=label))
-    _layout(fig, "Spread shrinking", "Spread (sd; real world = 1)", "spread")
-    fig.update_yaxes(rangemode="tozero")
-    _generation_axis(fig, scenario.generations)
 
     G = scenario.generations
     median = summary.loc[G, ("std", "median")]
@@ -272,12 +280,8 @@ def distance_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFr
                    world=None) -> tuple[go.Figure, str]:
     """Wasserstein-1 distance from the model to the real world over generations."""
     summary = summarize(results) if summary is None else summary
-    fig = go.Figure()
-    _median_with_band(fig, summary, "distance", OKABE_ITO["purple"], "model")
-    fig.add_hline(y=0.0, line=REAL_LINE, annotation_text="real world (distance 0)", annotation_position="top right")
-    _layout(fig, "Drifting away", "Distance to real world (sd)", "distance")
-    fig.update_yaxes(rangemode="tozero")
-    _generation_axis(fig, scenario.generations)
+    fig = _summary_chart(summary, "distance", OKABE_ITO["purple"], "Drifting away", "Distance to real world (sd)",
+                         "distance", 0.0, "real world (distance 0)")
     G = scenario.generations
     median, high = summary.loc[G, ("distance", "median")], summary.loc[G, ("distance", "high")]
     first = summary.loc[1, ("distance", "median")]
@@ -340,14 +344,6 @@ def rank_frequency_chart(run, scenario: Scenario) -> tuple[go.Figure, str]:
     return fig, caption
 
 
-def _vocabulary_summary_chart(summary, metric, colour, title, y_title, key, real_level, real_label, scale=1.0):
-    fig = go.Figure()
-    _median_with_band(fig, summary, metric, colour, "model", scale=scale)
-    fig.add_hline(y=real_level * scale, line=REAL_LINE, annotation_text=real_label, annotation_position="bottom right")
-    _layout(fig, title, y_title, key)
-    fig.update_yaxes(rangemode="tozero")
-    _generation_axis(fig, int(summary.index.max()))
-    return fig
 
 
 def surviving_words_theory(run, scenario: Scenario) -> np.ndarray | None:
@@ -367,8 +363,9 @@ def surviving_words_chart(run, scenario: Scenario, summary=None) -> tuple[go.Fig
     """Words the model can still write, over generations, with the survival theory where it applies."""
     summary = summarize(run.results) if summary is None else summary
     V = run.vocabulary.size
-    fig = _vocabulary_summary_chart(summary, "surviving_words", OKABE_ITO["blue"], "Words the model can still write",
-                                    "Distinct words it can write", "surviving", V, f"real vocabulary: {V:,} words")
+    fig = _summary_chart(summary, "surviving_words", OKABE_ITO["blue"], "Words the model can still write",
+                         "Distinct words it can write", "surviving", V, f"real vocabulary: {V:,} words",
+                         label_position="bottom right")
     curve = surviving_words_theory(run, scenario)
     if curve is not None:
         fig.add_trace(go.Scatter(x=np.arange(curve.size), y=curve, mode="lines", line=THEORY_LINE,
@@ -384,9 +381,9 @@ def entropy_chart(run, scenario: Scenario, summary=None) -> tuple[go.Figure, str
     """Shannon entropy of the model's word distribution: how varied its text is."""
     summary = summarize(run.results) if summary is None else summary
     real_bits = float(run.results.loc[run.results.generation == 0, "entropy_bits"].iloc[0])
-    fig = _vocabulary_summary_chart(summary, "entropy_bits", OKABE_ITO["green"], "Text getting repetitive",
-                                    "Variety of its words (entropy, bits)", "entropy", real_bits,
-                                    f"real text: {real_bits:.1f} bits")
+    fig = _summary_chart(summary, "entropy_bits", OKABE_ITO["green"], "Text getting repetitive",
+                         "Variety of its words (entropy, bits)", "entropy", real_bits,
+                         f"real text: {real_bits:.1f} bits", label_position="bottom right")
     G = scenario.generations
     median = summary.loc[G, ("entropy_bits", "median")]
     caption = (
@@ -400,10 +397,10 @@ def entropy_chart(run, scenario: Scenario, summary=None) -> tuple[go.Figure, str
 def extinct_mass_chart(run, scenario: Scenario, summary=None) -> tuple[go.Figure, str]:
     """Share of real text made of words the model can no longer write."""
     summary = summarize(run.results) if summary is None else summary
-    fig = _vocabulary_summary_chart(summary, "extinct_real_mass", OKABE_ITO["vermillion"],
-                                    "Everyday language the model can no longer say",
-                                    "Share of real text it cannot write (%)", "extinct", 0.0,
-                                    "real world: 0 %", scale=100)
+    fig = _summary_chart(summary, "extinct_real_mass", OKABE_ITO["vermillion"],
+                         "Everyday language the model can no longer say",
+                         "Share of real text it cannot write (%)", "extinct", 0.0,
+                         "real world: 0 %", scale=100, label_position="bottom right")
     G = scenario.generations
     median = summary.loc[G, ("extinct_real_mass", "median")]
     caption = (
