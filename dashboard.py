@@ -1,44 +1,31 @@
-"""Model Collapse Lab: the collapse loop, live.
+"""Model Collapse Lab: watch a generative model retrained on its own output forget the world.
 
-A model is retrained, generation after generation, on a mix of fresh real data
-and its own output. The sidebar holds the knobs; four charts show what the
-model forgets. Run with ``streamlit run dashboard.py``.
+The entry point (``streamlit run dashboard.py``): the explicit list of pages,
+each at the address it has always had.
 """
 
 import streamlit as st
 
-import ui
-from collapse.presets import PRESETS
-from collapse.scenario import MODELS_1D, WORLDS_1D, Scenario
-
 st.set_page_config(page_title="Model Collapse Lab", page_icon="🌀", layout="wide")
 
-KNOBS = ui.PageKnobs(
-    page="dashboard",
-    base=Scenario(),
-    headline=("synthetic_fraction", "generations", "tail_thresholds"),
-    more=("world", "tail_index", "model", "mode", "sample_size", "temperature", "replicates", "seed"),
-    choices={"world": WORLDS_1D, "model": MODELS_1D},
-)
-ui.start_page(KNOBS)
+PAGES = {
+    "Start here": [
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/0_What_is_model_collapse.py", title="What is model collapse?", icon=":material/school:",
+                url_path="What_is_model_collapse"),
+    ],
+    "Worlds": [
+        st.Page("pages/1_Vocabulary.py", title="Vocabulary", icon=":material/chat:", url_path="Vocabulary"),
+        st.Page("pages/2_The_polluted_web.py", title="The polluted web", icon=":material/public:",
+                url_path="The_polluted_web"),
+        st.Page("pages/4_Shapes.py", title="Shapes", icon=":material/scatter_plot:", url_path="Shapes"),
+        st.Page("pages/5_Digits.py", title="Digits", icon=":material/draw:", url_path="Digits"),
+    ],
+    "Tools": [
+        st.Page("pages/3_Compare.py", title="Compare", icon=":material/compare_arrows:", url_path="Compare"),
+        st.Page("pages/9_About_the_model.py", title="About the model", icon=":material/menu_book:",
+                url_path="About_the_model"),
+    ],
+}
 
-st.title("Model Collapse Lab")
-st.markdown(
-    "What happens when an AI learns from AI-made data? Here a simple model is retrained, "
-    "generation after generation, partly on its own output: watch it forget the real world, "
-    "rare events first."
-)
-
-scenario = ui.sidebar(KNOBS, data_kind="numbers")
-
-charts = ui.cached_charts(scenario.to_json(), *ui.data_for(scenario))
-top = st.columns(2)
-bottom = st.columns(2)
-for column, name in zip(top + bottom, ["distribution", "tails", "spread", "distance"]):
-    with column:
-        ui.show_chart(*charts[name], name, scenario)
-
-if not ui.presenting():
-    st.subheader("Presets: famous results, one click each")
-    for preset in PRESETS:
-        st.markdown(f"**[{preset.name}]({preset.url()})**: {preset.shows} *Source: {preset.source}.*")
+st.navigation(PAGES).run()

@@ -42,15 +42,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 import numpy as np  # noqa: E402
 
-from collapse.loop import run  # noqa: E402
-from collapse.scenario import (  # noqa: E402
-    BUDGET_SECONDS,
-    KNOBS,
-    WORLDS_1D,
-    Scenario,
-    ScenarioError,
-    max_replicates,
-)
+from collapse.budget import BUDGET_SECONDS, max_replicates  # noqa: E402
+from collapse.knobs import KNOBS, WORLDS_1D, ScenarioError  # noqa: E402
+from collapse.runner import run  # noqa: E402
+from collapse.scenario import Scenario  # noqa: E402
 
 SAMPLE_SIZES = (2, 10, 100, 1_000, 10_000, 100_000, 10**6, 10**7, 10**8, 10**9)
 GENERATIONS = (1, 10, 100, 500, 1_000, 2_000)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from collapse.loop import run, simulate, simulate_naive
+from collapse.families.gaussian import simulate, simulate_naive
+from collapse.runner import run
 from collapse.scenario import Scenario
 
 

@@ -166,14 +166,15 @@ class Stats:
 
 
 def fraction_text(value: float) -> str:
-    from collapse.scenario import format_value
+    from collapse.knobs import format_value
 
     return format_value(round(value, 2))
 
 
 def share_urls(seed: int) -> list[str]:
     """Query strings of admitted scenarios with other knob values."""
-    from collapse.scenario import Scenario, ScenarioError
+    from collapse.knobs import ScenarioError
+    from collapse.scenario import Scenario
 
     rng = random.Random(seed)
     queries = []

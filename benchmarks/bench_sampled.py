@@ -14,8 +14,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from collapse.loop import simulate_samples  # noqa: E402
-from collapse.scenario import Scenario, _sampled_step_seconds  # noqa: E402
+from collapse.budget import _sampled_step_seconds  # noqa: E402
+from collapse.families.sampled import simulate_samples  # noqa: E402
+from collapse.scenario import Scenario  # noqa: E402
 
 DEFAULTS = {
     "Shapes": Scenario(world="mixture_2d", model="gaussian_mixture", sample_size=100, generations=30, replicates=3),

@@ -21,11 +21,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 import numpy as np  # noqa: E402
 
 import collapse.scenario  # noqa: E402
-from collapse.loop import replicate_generators, simulate_vocabulary  # noqa: E402
-from collapse.metrics import vocabulary_metrics  # noqa: E402
-from collapse.models import CategoricalModel  # noqa: E402
+from collapse.families.vocabulary import (
+    CategoricalModel,  # noqa: E402
+    make_vocabulary,  # noqa: E402
+    simulate_vocabulary,  # noqa: E402
+    vocabulary_metrics,  # noqa: E402
+)
+from collapse.randomness import replicate_generators  # noqa: E402
 from collapse.scenario import Scenario  # noqa: E402
-from collapse.worlds import make_vocabulary  # noqa: E402
 
 collapse.scenario.BUDGET_SECONDS = float("inf")  # time settings the app would refuse
 

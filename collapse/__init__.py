@@ -3,7 +3,8 @@
 The engine behind the app; it never imports streamlit.
 """
 
-from .loop import run, simulate
-from .scenario import Scenario, ScenarioError
+from .knobs import ScenarioError
+from .runner import run, simulate
+from .scenario import Scenario
 
 __all__ = ["Scenario", "ScenarioError", "run", "simulate"]

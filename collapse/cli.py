@@ -1,4 +1,7 @@
-"""Headless runs: ``python -m collapse run --synthetic-fraction 1 ...``.
+"""The command line: ``python -m collapse run | figure`` (one parser for every subcommand).
+
+``run`` writes one scenario's tidy results; ``figure`` exports one chart with
+its caption and a footnote naming the scenario.
 
 Every knob of :class:`~collapse.scenario.Scenario` has a flag with the same
 name (dashes for underscores). Bad input exits with status 2 and one line
@@ -8,12 +11,17 @@ naming the flag and its allowed range.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
 
-from .export import results_csv, results_json
-from .loop import run
-from .scenario import KNOBS, Scenario, ScenarioError, format_value, parse_value
-from .worlds import MAX_UPLOAD_BYTES, numbers_from_bytes, text_from_bytes
+from . import budget
+from .charts import CHART_NAMES, REGISTRY
+from .export import EXPORT_SUFFIXES, chart, export_figure, results_csv, results_json
+from .knobs import KNOBS, ScenarioError, format_value, parse_value
+from .runner import run
+from .scenario import Scenario
+from .userdata import MAX_UPLOAD_BYTES, numbers_from_bytes, text_from_bytes
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,11 +80,25 @@ def build_parser() -> argparse.ArgumentParser:
         "file for world custom_text (the world, and for text the model, are then chosen for you)")
     run_parser.add_argument("--format", choices=("csv", "json"), default="csv", help="csv (default) or json")
     run_parser.add_argument("--output", "-o", default="-", help="file to write (default: standard output)")
-    commands.add_parser(  # parsed by collapse.figure_cli; listed here for --help
-        "figure", add_help=False,
-        help="export one chart with its caption and scenario as a PNG, SVG or HTML file "
-        "(python -m collapse figure --help)",
+    run_parser.add_argument(
+        "--budget", type=float, metavar="SECONDS",
+        help="refuse a scenario whose estimated cost is over this many seconds of computing, as the web "
+        "app does (default: no limit)")
+    figure_parser = commands.add_parser(
+        "figure",
+        help="export one chart with its caption and scenario as a PNG, SVG or HTML file",
+        description="Export one chart, with its caption and a footnote giving the scenario, as a PNG, SVG "
+        "or HTML file that stands alone in an article.",
     )
+    figure_parser.add_argument(
+        "--chart", required=True, choices=CHART_NAMES, metavar="NAME",
+        help="the chart: " + "; ".join(f"{', '.join(names)} ({kind})" for kind, (names, _) in REGISTRY.items()),
+    )
+    add_knob_flags(figure_parser)  # the same flags as `python -m collapse run`
+    figure_parser.add_argument("--output", "-o", required=True, metavar="FILE",
+                               help="the file to write; its suffix picks the type: .png, .svg or .html")
+    run_parser.set_defaults(handler=run_command, subparser=run_parser)
+    figure_parser.set_defaults(handler=figure_command, subparser=figure_parser)
     return parser
 
 
@@ -109,13 +131,14 @@ def read_data(path: str, args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["figure"]:
-        from .figure_cli import figure_main  # plotly and kaleido load only for figures
-
-        return figure_main(argv[1:])
+    """Run the command line with ``argv``: 0 on success; bad input exits with status 2 and one line."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(sys.argv[1:] if argv is None else list(argv))
+    return args.handler(args, args.subparser)
+
+
+def run_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """``run``: simulate one scenario and write its tidy table."""
     data = None
     try:
         if args.data:
@@ -123,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         scenario = scenario_from_args(args)
         if scenario.world in ("custom", "custom_text") and data is None:
             raise ScenarioError(f"world {scenario.world} needs your data: add --data FILE")
+        if args.budget is not None:
+            budget.check(scenario, args.budget)
     except ValueError as err:  # ScenarioError is one
         parser.error(str(err))
     results = run(scenario, data)
@@ -136,3 +161,32 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as err:
             parser.exit(2, f"{parser.prog}: error: cannot write --output {args.output}: {err.strerror}\n")
     return 0
+
+
+def figure_command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    """``figure``: export one chart; a machine that cannot draw images exits with status 1."""
+
+    def fail(message: str, status: int = 2):
+        parser.exit(status, f"{parser.prog}: error: {message}\n")
+
+    output = Path(args.output)
+    if output.suffix.lower() not in EXPORT_SUFFIXES:
+        fail(f"--output {args.output} must end in {', '.join(EXPORT_SUFFIXES[:-1])} or {EXPORT_SUFFIXES[-1]}")
+    folder = output.parent
+    if not folder.is_dir():
+        fail(f"cannot write --output {args.output}: there is no folder {folder}")
+    if not os.access(folder, os.W_OK) or output.is_dir():
+        fail(f"cannot write --output {args.output}: permission denied")
+    try:
+        scenario = scenario_from_args(args)
+        figure, caption = chart(args.chart, scenario)
+    except ValueError as err:  # ScenarioError included: the message names the knob
+        fail(str(err))
+    try:
+        export_figure(figure, caption, scenario, output)
+    except OSError as err:
+        fail(f"cannot write --output {args.output}: {err.strerror or err}")
+    except RuntimeError as err:  # this machine cannot draw images (no kaleido or Chromium): status 1
+        fail(" ".join(str(err).split()), status=1)
+    return 0
+

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import copy
+import html
 import json
+import logging
+import math
+import os
+import textwrap
+from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 
+from .charts import all_charts, check_chart
+from .knobs import KNOBS, format_value
+from .runner import simulate
 from .scenario import Scenario
 
 
@@ -28,11 +39,6 @@ def file_stem(scenario: Scenario) -> str:
 
 
 # -- charts as files that stand alone (PNG, SVG, HTML) ---------------------------------
-#: Chart names, by the scenarios they fit.
-CHARTS_1D = ("distribution", "tails", "spread", "distance")
-CHARTS_VOCABULARY = ("rank_frequency", "surviving", "entropy", "extinct")
-CHARTS_WEB = ("web", "web_quality", "web_training")
-CHART_NAMES = CHARTS_1D + CHARTS_VOCABULARY + CHARTS_WEB
 #: File types :func:`export_figure` writes, by suffix.
 EXPORT_SUFFIXES = (".png", ".svg", ".html")
 #: Chromium used by kaleido when BROWSER_PATH is not set (Debian's package).
@@ -54,43 +60,11 @@ _LEGEND_ROW = 22  # one legend entry's height at LEGEND_SIZE (line height 1.3 pl
 def chart(name: str, scenario: Scenario):
     """The chart ``name`` for ``scenario``: ``(figure, caption)``, as the app draws it.
 
-    1-D charts (distribution, tails, spread, distance) need a 1-D world with
-    data_source mix; vocabulary charts (rank_frequency, surviving, entropy,
-    extinct) a vocabulary world with data_source mix; web charts (web,
-    web_quality, web_training) data_source web. Raises ValueError with a
-    one-line message otherwise.
+    Raises ValueError with a one-line message if the chart does not fit the
+    scenario (see :data:`collapse.charts.REGISTRY`).
     """
-    from . import figures
-    from .loop import run, simulate_vocabulary
-    from .scenario import WORLDS_1D, WORLDS_VOCABULARY
-    from .web import web_composition
-
-    if name not in CHART_NAMES:
-        raise ValueError(f"unknown chart {name!r}: use one of {', '.join(CHART_NAMES)}")
-    if name in CHARTS_WEB:
-        if scenario.data_source != "web":
-            raise ValueError(f"chart {name} needs data_source web (a simulated web)")
-        web = web_composition(scenario)
-        if name == "web":
-            return figures.web_composition_chart(web, scenario)
-        if name == "web_training":
-            return figures.web_training_share_chart(web, scenario)
-        return figures.web_quality_chart(run(scenario), web, scenario)
-    if scenario.data_source != "mix":
-        raise ValueError(f"chart {name} needs data_source mix; with data_source web use {_either(CHARTS_WEB)}")
-    if name in CHARTS_VOCABULARY:
-        if not scenario.is_vocabulary:
-            raise ValueError(f"chart {name} needs a vocabulary world ({_either(WORLDS_VOCABULARY)})")
-        return figures.all_vocabulary_charts(simulate_vocabulary(scenario), scenario)[name]
-    if scenario.world not in WORLDS_1D:
-        raise ValueError(f"chart {name} needs a 1-D world ({_either(WORLDS_1D)})")
-    return figures.all_charts(run(scenario), scenario)[name]
-
-
-def _either(names) -> str:
-    """``a, b or c``."""
-    names = list(names)
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    check_chart(name, scenario)
+    return all_charts(simulate(scenario), scenario)[name]
 
 
 def scenario_footnote(scenario: Scenario) -> str:
@@ -99,8 +73,6 @@ def scenario_footnote(scenario: Scenario) -> str:
     ``Model Collapse Lab · world=gaussian, synthetic_fraction=1, generations=100,
     sample_size=100, replicates=200, seed=7``
     """
-    from .scenario import KNOBS, format_value
-
     default = Scenario()
     main = {"world", "generations", "sample_size", "replicates", "seed"}
     main |= {"data_source"} if scenario.data_source == "web" else {"synthetic_fraction"}
@@ -117,10 +89,6 @@ def _wrap(text: str, width_px: float, size: int) -> list[str]:
 
     As few lines as fit, then as even as possible: no lonely last word.
     """
-    import html
-    import math
-    import textwrap
-
     chars = max(20, int(width_px / (0.48 * size)))  # Arial's average width, with a margin
     lines = textwrap.wrap(text, chars) or [""]
     for narrower in range(math.ceil(len(text) / len(lines)), chars):
@@ -163,9 +131,7 @@ def standalone_figure(figure, caption: str, scenario: Scenario):
     caption below the chart and a footnote naming the scenario below that.
     The input figure is not changed.
     """
-    import plotly.graph_objects as go
-
-    fig = go.Figure(figure)  # a deep copy
+    fig = go.Figure(copy.deepcopy(figure.to_dict()))  # validated (files are made once); plotly edits its input
     fig.frames = []
     fig.layout.sliders = []
     fig.layout.updatemenus = []
@@ -210,9 +176,6 @@ def standalone_figure(figure, caption: str, scenario: Scenario):
 
 def _image(fig, kind: str) -> bytes:
     """PNG or SVG bytes from kaleido (headless Chromium), at twice the layout size."""
-    import logging
-    import os
-
     if not os.environ.get("BROWSER_PATH") and os.path.exists(CHROMIUM):
         os.environ["BROWSER_PATH"] = CHROMIUM  # before kaleido looks for a browser
     try:
@@ -246,9 +209,6 @@ def export_figure(figure, caption: str, scenario: Scenario, path):
     Returns the path. Raises ValueError for another suffix, RuntimeError if
     Chromium cannot draw the image, OSError if the file cannot be written.
     """
-    import html
-    from pathlib import Path
-
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:

@@ -29,10 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
-from .loop import real_world, simulate, simulate_samples, simulate_vocabulary
-from .metrics import metrics_frame, tail_column
 from .scenario import Scenario, synthetic_count
 
 
@@ -76,45 +73,3 @@ def web_composition(scenario: Scenario) -> pd.DataFrame:
         },
         index=pd.Index(years, name="generation"),
     )
-
-
-def _answer_metrics_1d(scenario: Scenario, world, means, variances, weight) -> dict[str, np.ndarray]:
-    """Spread and tail mass of the answers: a mixture of the real world (weight) and the model."""
-    w = weight[:, None]
-    mean_gap = means - world.mean
-    columns = {"answer_std": np.sqrt(w * world.std**2 + (1 - w) * variances + w * (1 - w) * mean_gap**2)}
-    sd = np.sqrt(variances)
-    for k in scenario.tail_thresholds:
-        low, high = world.mean - k * world.std, world.mean + k * world.std
-        with np.errstate(divide="ignore", invalid="ignore"):
-            model = np.where(sd > 0, ndtr((low - means) / sd) + ndtr((means - high) / sd),
-                             (means < low) | (means > high))
-        columns["answer_" + tail_column(k)] = w * world.tail_mass(k) + (1 - w) * model
-    return columns
-
-
-def run_web(scenario: Scenario, data=None) -> pd.DataFrame:
-    """Simulate the web scenario: one row per (year, replicate).
-
-    Columns: ``generation`` (the year), ``replicate``, the web's
-    ``ai_share_of_web``, ``ai_share_of_training``, ``human_output`` and
-    ``filtered_out``, then the world's usual metrics for the model, then the
-    answers' metrics (``answer_...``). ``data``: your own numbers or text.
-    """
-    web = web_composition(scenario)
-    schedule = web["synthetic_count"].to_numpy()
-    weight = web["answer_real_weight"].to_numpy()
-    if scenario.is_sampled:
-        results = simulate_samples(scenario, schedule).results
-    elif scenario.is_vocabulary:
-        results = simulate_vocabulary(scenario, schedule, weight, real_world(scenario, data)).results
-    else:
-        world = real_world(scenario, data)
-        trajectory = simulate(scenario, schedule, world)
-        results = metrics_frame(trajectory.mean, trajectory.var, world, scenario.tail_thresholds)
-        for name, values in _answer_metrics_1d(scenario, world, trajectory.mean, trajectory.var, weight).items():
-            results[name] = values.ravel()
-    per_year = web[["ai_share_of_web", "ai_share_of_training", "human_output", "filtered_out"]]
-    columns = per_year.loc[results["generation"]].reset_index(drop=True)
-    return pd.concat([results[["generation", "replicate"]], columns, results.drop(columns=["generation", "replicate"])],
-                     axis=1)

@@ -8,22 +8,21 @@ frequencies. Rare words go first; the text gets repetitive.
 
 import streamlit as st
 
-import ui
-from collapse.figures import lost_words, sample_texts
-from collapse.scenario import MODELS_VOCABULARY, WORLDS_VOCABULARY, Scenario
+from collapse import app
+from collapse.charts.vocabulary import lost_words, sample_texts
+from collapse.knobs import MODELS_VOCABULARY, WORLDS_VOCABULARY
+from collapse.scenario import Scenario
 
-st.set_page_config(page_title="Vocabulary · Model Collapse Lab", page_icon="🌀", layout="wide")
-
-KNOBS = ui.PageKnobs(
+KNOBS = app.PageKnobs(
     page="vocabulary",
     base=Scenario(world="english", model="categorical", vocabulary_size=5_000, sample_size=10_000,
                   generations=100, replicates=20),
     headline=("synthetic_fraction", "generations", "temperature", "top_p"),
     more=("world", "vocabulary_size", "zipf_exponent", "sample_size", "top_k", "mode", "replicates", "seed"),
     choices={"world": WORLDS_VOCABULARY, "model": MODELS_VOCABULARY},
-    sample_sizes=tuple(10**k * m for k in range(1, 9) for m in (1, 2, 5)) + (10**9,),
+    steps={"sample_size": tuple(10**k * m for k in range(1, 9) for m in (1, 2, 5)) + (10**9,)},
 )
-ui.start_page(KNOBS)
+app.start_page(KNOBS)
 
 st.title("When a chatbot learns from chatbots")
 st.markdown(
@@ -32,14 +31,15 @@ st.markdown(
     "model never learns them: the vocabulary shrinks and the text repeats itself."
 )
 
-scenario = ui.sidebar(KNOBS, data_kind="text")
+scenario = app.sidebar(KNOBS, data_kind="text")
 
-vocabulary_run, charts = ui.cached_vocabulary(scenario.to_json(), *ui.data_for(scenario))
+run, charts = app.run_and_charts(scenario, *app.data_for(scenario))
+vocabulary_run = run.detail
 top = st.columns(2)
 bottom = st.columns(2)
 for column, name in zip(top + bottom, ["rank_frequency", "surviving", "entropy", "extinct"]):
     with column:
-        ui.show_chart(*charts[name], name, scenario)
+        app.show_chart(*charts[name], name, scenario)
 
 st.subheader("What the model writes")
 real_text, model_text = sample_texts(vocabulary_run, scenario)

@@ -8,15 +8,12 @@ much people keep writing, a pre-AI archive, a provenance filter.
 
 import streamlit as st
 
-import ui
-from collapse.figures import web_composition_chart, web_quality_chart, web_story, web_training_share_chart
-from collapse.metrics import summarize
+from collapse import app
+from collapse.charts.web import web_story
+from collapse.runner import summarize
 from collapse.scenario import Scenario
-from collapse.web import web_composition
 
-st.set_page_config(page_title="The polluted web · Model Collapse Lab", page_icon="🌀", layout="wide")
-
-KNOBS = ui.PageKnobs(
+KNOBS = app.PageKnobs(
     page="web",
     base=Scenario(data_source="web", generations=40, sample_size=50, replicates=100, ai_output=0.1,
                   ai_growth=0.25, human_decline=0.6, retrieval_share=0.5),
@@ -26,7 +23,7 @@ KNOBS = ui.PageKnobs(
     choices={"world": ("gaussian", "heavy_tailed", "bimodal", "english", "zipf")},
     model_follows_world=True,
 )
-ui.start_page(KNOBS)
+app.start_page(KNOBS)
 
 st.title("The polluted web")
 st.markdown(
@@ -35,16 +32,12 @@ st.markdown(
     "output with retrieved pages. As AI text floods the web, fresh data stops being fresh."
 )
 
-scenario = ui.sidebar(KNOBS)
+scenario = app.sidebar(KNOBS)
 
-results = ui.cached_results(scenario.to_json(), *ui.data_for(scenario))
-web = web_composition(scenario)
-summary = summarize(results)
-st.info(web_story(results, web, scenario, summary))
+run, charts = app.run_and_charts(scenario, *app.data_for(scenario))
+st.info(web_story(run.results, run.web, scenario, summarize(run.results)))
 
 left, right = st.columns(2)
-charts = [web_composition_chart(web, scenario), web_quality_chart(results, web, scenario, summary),
-          web_training_share_chart(web, scenario)]
-for column, name, (figure, caption) in zip([left, right, left], ["web", "quality", "training"], charts):
+for column, name in zip([left, right, left], ["web", "web_quality", "web_training"]):
     with column:
-        ui.show_chart(figure, caption, name, scenario)
+        app.show_chart(*charts[name], name, scenario)

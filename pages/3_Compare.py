@@ -8,11 +8,11 @@ from urllib.parse import parse_qsl
 
 import streamlit as st
 
-import ui
-from collapse.figures import compare_chart
-from collapse.scenario import BUDGET_SECONDS, MODELS_1D, WORLDS_1D, Scenario, ScenarioError, parse_query_params
-
-st.set_page_config(page_title="Compare · Model Collapse Lab", page_icon="🌀", layout="wide")
+from collapse import app
+from collapse.budget import BUDGET_SECONDS, check, estimate_seconds
+from collapse.charts.compare import compare_chart
+from collapse.knobs import MODELS_1D, WORLDS_1D, ScenarioError
+from collapse.scenario import Scenario, parse_query_params
 
 COMPARISONS = {
     "modes": "Replace, accumulate, or accumulate with a fixed budget",
@@ -20,7 +20,7 @@ COMPARISONS = {
     "links": "Share links pasted below",
 }
 LINKS = ("link_1", "link_2", "link_3", "link_4")
-KNOBS = ui.PageKnobs(
+KNOBS = app.PageKnobs(
     page="compare",
     base=Scenario(generations=100, sample_size=50, replicates=100),
     headline=("synthetic_fraction", "generations", "sample_size"),
@@ -28,7 +28,7 @@ KNOBS = ui.PageKnobs(
     choices={"world": WORLDS_1D, "model": MODELS_1D},
     extra={"compare": "modes", **{link: "" for link in LINKS}},
 )
-ui.start_page(KNOBS)
+app.start_page(KNOBS)
 
 st.title("Compare scenarios")
 st.markdown("The same seed, the same charts: see what one choice changes.")
@@ -39,8 +39,8 @@ if st.session_state.get("compare") not in COMPARISONS:
 st.radio("What to compare", list(COMPARISONS), format_func=COMPARISONS.get, key="compare", horizontal=True)
 
 st.sidebar.header("Knobs")
-ui.knob_panel(KNOBS)
-scenario, refusal = ui.current_scenario(KNOBS)
+app.knob_panel(KNOBS)
+scenario, refusal = app.current_scenario(KNOBS)
 
 runs: dict[str, Scenario] = {}
 try:
@@ -48,8 +48,10 @@ try:
         runs = {m.replace("_", "-"): scenario.replace(mode=m) for m in ("replace", "accumulate", "accumulate_subsample")}
     elif st.session_state["compare"] == "fractions":
         runs = {f"{s:.0%} synthetic": scenario.replace(synthetic_fraction=s) for s in (1.0, 0.9, 0.5, 0.0)}
+    for variant in runs.values():
+        check(variant)
 except ScenarioError as err:  # one of the variants is over the work budget on its own
-    refusal = str(err)
+    refusal, runs = str(err), {}
 if st.session_state["compare"] == "links":
     st.caption("Paste two to four share links from the dashboard (or their part after the ?).")
     for number, key in enumerate(LINKS, start=1):
@@ -66,18 +68,18 @@ if st.session_state["compare"] == "links":
     if len(runs) < 2:
         st.info("Paste at least two valid share links to compare them.")
 
-total = sum(s.estimated_seconds() for s in runs.values())
+total = sum(estimate_seconds(s.to_dict()) for s in runs.values())
 if runs and total > BUDGET_SECONDS:
     refusal = (f"together these scenarios need about {total:.0f} s of computing (the limit is "
-               f"{BUDGET_SECONDS:.0f} s): lower replicates, generations or sample_size")
+               f"{BUDGET_SECONDS:g} s): lower replicates, generations or sample_size")
     runs = {}
-ui.write_url(scenario, KNOBS)
-ui.show_problems(scenario, refusal)
-ui.share_and_download(scenario, KNOBS)
+app.write_url(scenario, KNOBS)
+app.show_problems(scenario, refusal)
+app.share_and_download(scenario, KNOBS)
 
 if len(runs) >= 2:
-    results = {label: (s, ui.cached_results(s.to_json())) for label, s in runs.items()}
+    results = {label: (s, app.run_and_charts(s)[0].results) for label, s in runs.items()}
     columns = st.columns(3)
     for column, metric in zip(columns, ("std", "tail", "distance")):
         with column:
-            ui.show_chart(*compare_chart(results, metric), metric, scenario)
+            app.show_chart(*compare_chart(results, metric), metric, scenario)

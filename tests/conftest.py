@@ -23,8 +23,8 @@ import os
 from pathlib import Path
 
 import pytest
-
 from streamlit_server import REPO_ROOT, StreamlitServer, page_url_path  # noqa: F401 (tests import page_url_path)
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

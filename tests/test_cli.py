@@ -4,8 +4,10 @@ import json
 import pandas as pd
 import pytest
 
+from collapse import budget
 from collapse.cli import main
-from collapse.scenario import KNOBS
+from collapse.knobs import KNOBS, ScenarioError
+from collapse.scenario import Scenario
 
 
 def run_cli(args, capsys):
@@ -86,3 +88,26 @@ def test_help_explains_each_knob(capsys):
     text = capsys.readouterr().out
     for knob in KNOBS.values():
         assert knob.flag in text
+
+
+def test_the_command_line_is_not_capped_by_the_web_budget(capsys):
+    # the web refuses this (about 2 s of computing); a researcher's CLI runs it, and the model follows the world
+    argv = ["run", "--world", "zipf", "--vocabulary-size", "300", "--synthetic-fraction", "1", "--generations", "30",
+            "--sample-size", "250", "--replicates", "2000"]
+    with pytest.raises(ScenarioError, match="vocabulary_size"):
+        budget.check(Scenario(world="zipf", vocabulary_size=300, generations=30, sample_size=250, replicates=2000),
+                     0.5)
+    assert main(argv) == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert len(frame) == 31 * 2000 and frame["surviving_words"].iloc[0] == 300
+    # surviving words only fall under pure self-training (never come back)
+    last = frame[frame.generation == 30]["surviving_words"]
+    assert last.max() < 300 and (frame.groupby("replicate")["surviving_words"].diff().dropna() <= 0).all()
+
+
+def test_budget_flag_refuses_in_one_line(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["run", "--generations", "1000", "--replicates", "1000", "--budget", "0.01"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1
+    assert "the limit is 0.01 s): lower replicates or generations" in err

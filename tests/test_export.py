@@ -4,7 +4,7 @@ import json
 import pandas as pd
 
 from collapse.export import file_stem, results_csv, results_json
-from collapse.loop import run
+from collapse.runner import run
 from collapse.scenario import Scenario
 
 
@@ -32,20 +32,19 @@ from pathlib import Path  # noqa: E402
 
 import plotly.graph_objects as go  # noqa: E402
 import pytest  # noqa: E402
+from collapse.cli import main  # noqa: E402
 
+from collapse.charts import CHART_NAMES, REGISTRY  # noqa: E402
+from collapse.charts.style import Figure  # noqa: E402
 from collapse.export import (  # noqa: E402
-    CHART_NAMES,
-    CHARTS_1D,
-    CHARTS_VOCABULARY,
-    CHARTS_WEB,
     EXPORT_WIDTH,
     chart,
     export_figure,
     scenario_footnote,
     standalone_figure,
 )
-from collapse.figure_cli import figure_main  # noqa: E402
 
+CHARTS_1D, CHARTS_VOCABULARY, CHARTS_WEB = (REGISTRY[kind][0] for kind in ("gaussian", "vocabulary", "web"))
 SMALL = Scenario(generations=30, replicates=50)
 SMALL_WORDS = Scenario(world="english", model="categorical", vocabulary_size=500, sample_size=2_000,
                        generations=20, replicates=5)
@@ -53,6 +52,9 @@ SMALL_WEB = Scenario(data_source="web", generations=20, sample_size=50, replicat
                      human_decline=0.6, retrieval_share=0.5)
 FITS = {**{n: SMALL for n in CHARTS_1D}, **{n: SMALL_WORDS for n in CHARTS_VOCABULARY},
         **{n: SMALL_WEB for n in CHARTS_WEB}}
+SMALL_SHAPES = Scenario(world="mixture_2d", sample_size=50, generations=3, replicates=1)
+SMALL_DIGITS = Scenario(world="digits", sample_size=50, generations=2, replicates=1)
+FITS = {**FITS, **{n: SMALL_SHAPES for n in REGISTRY["shapes"][0]}, **{n: SMALL_DIGITS for n in REGISTRY["digits"][0]}}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -92,13 +94,14 @@ def png_size(data: bytes) -> tuple[int, int]:
 @pytest.mark.parametrize("name", CHART_NAMES)
 def test_every_chart_is_drawn_for_a_scenario_it_fits(name):
     figure, caption = chart(name, FITS[name])
-    assert isinstance(figure, go.Figure) and figure.data
+    assert isinstance(figure, Figure) and figure.data
+    go.Figure(figure.to_dict())  # plotly's validation: the app skips it, so every chart is checked here
     assert re.search(r"\d", caption)
 
 
 @pytest.mark.parametrize("name", CHART_NAMES)
 def test_a_chart_refuses_scenarios_it_does_not_fit_in_one_line(name):
-    for scenario in {SMALL, SMALL_WORDS, SMALL_WEB} - {FITS[name]}:
+    for scenario in {SMALL, SMALL_WORDS, SMALL_WEB, SMALL_SHAPES, SMALL_DIGITS} - {FITS[name]}:
         if name in CHARTS_WEB and scenario.data_source == "web":
             continue
         with pytest.raises(ValueError) as info:
@@ -128,11 +131,11 @@ def test_the_footnote_names_the_scenario():
 
 def test_the_exported_figure_is_static_and_the_input_is_untouched(distribution):
     figure, caption = distribution
-    before = figure.to_json()
-    assert figure.frames and figure.layout.sliders and figure.layout.updatemenus  # the app's animation
+    before = json.dumps(figure.to_dict(), default=repr)
+    assert figure.frames and figure.layout["sliders"] and figure.layout["updatemenus"]  # the app's animation
     static = standalone_figure(figure, caption, SMALL)
     assert not static.frames and not static.layout.sliders and not static.layout.updatemenus
-    assert figure.to_json() == before
+    assert json.dumps(figure.to_dict(), default=repr) == before
     texts = [a.text for a in static.layout.annotations]
     assert " ".join(texts[-2].split("<br>")) == html.escape(caption, quote=False)
     assert " ".join(texts[-1].split("<br>")) == scenario_footnote(SMALL)
@@ -172,16 +175,18 @@ def test_svg_holds_the_caption_and_the_footnote(image_export, tmp_path):
 def test_html_stands_alone_offline_with_its_caption(tmp_path):
     figure, caption = chart("surviving", SMALL_WORDS)
     page = export_figure(figure, caption, SMALL_WORDS, tmp_path / "words.html").read_text(encoding="utf-8")
-    shown = page.replace("\\u003cbr\\u003e", " ")  # the caption's line breaks, as the JSON holds them
+    # the figure's JSON escapes characters as \uXXXX (plotly 7 escapes every non-ASCII one, e.g. "·")
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda code: chr(int(code.group(1), 16)), page)
+    shown = text.replace("<br>", " ")  # the caption's line breaks
     assert caption in shown and scenario_footnote(SMALL_WORDS) in shown
     assert "plotly.js v" in page and len(page) > 1_000_000  # the library itself, inline
     assert not re.search(r"<script[^>]*\bsrc=", page)  # nothing to fetch: works offline
-    assert f"<title>{html.escape(figure.layout.title.text)}</title>" in page  # the chart's title names the tab
+    assert f"<title>{html.escape(figure.layout['title']['text'])}</title>" in page  # the chart's title names the tab
 
 
 def run_figure(args, capsys) -> tuple[int, str]:
     try:
-        code = figure_main(args)
+        code = main(["figure", *args])
     except SystemExit as stop:
         code = stop.code
     return code, capsys.readouterr().err

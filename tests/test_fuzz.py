@@ -7,7 +7,7 @@ knob to its maximum. Each case here is drawn from a seeded generator
 Pages (Streamlit's AppTest; every file in ``pages/`` and the dashboard) get
 query strings with wrong types, out-of-range numbers, NaN, inf, huge numbers,
 empty strings, repeated keys, unknown keys, unicode, very long strings and
-values with commas and spaces. A page built on ``ui.PageKnobs`` is checked
+values with commas and spaces. A page built on ``app.PageKnobs`` is checked
 against the engine's rules: whether a value is bad is decided by the engine's
 own parser (:func:`collapse.scenario.parse_value`, the page's narrower
 choices, then the :class:`Scenario` itself for over-budget combinations), and
@@ -45,25 +45,35 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+import collapse.app.sampled_page as sampled_page_module
+import collapse.knobs as knobs_module
 import collapse.scenario as scenario_module
-import ui
+from collapse import app
+from collapse.app.data import CUSTOM_WORLDS as APP_CUSTOM_WORLDS
+from collapse.app.state import STREAMLIT_PARAMS as APP_STREAMLIT_PARAMS
+from collapse import budget
+from collapse.budget import max_replicates
 from collapse.cli import main as cli_main
-from collapse.loop import run
-from collapse.metrics import VOCABULARY_METRICS, tail_column
-from collapse.scenario import (
+from collapse.families.gaussian import tail_column
+from collapse.families.vocabulary import VOCABULARY_METRICS
+from collapse.knobs import (
     KNOBS,
     WORLDS_1D,
     WORLDS_VOCABULARY,
-    Scenario,
     ScenarioError,
+    default_model,
     format_value,
-    max_replicates,
     parse_value,
 )
+from collapse.runner import run
+from collapse.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Every page of the app: the dashboard and each file in pages/, by file stem.
-PAGE_FILES = {"dashboard": ROOT / "dashboard.py", **{p.stem: p for p in sorted((ROOT / "pages").glob("*.py"))}}
+PAGE_FILES = {"dashboard": ROOT / "dashboard.py",
+              **{p.stem: p for p in sorted((ROOT / "pages").glob("*.py")) if p.stem != "home"}}
+#: Where each page's knobs are declared: the dashboard (dashboard.py's default page) in pages/home.py.
+SPEC_FILES = {**PAGE_FILES, "dashboard": ROOT / "pages" / "home.py"}
 #: Cases per page (at least 500 in all); a page not named here gets OTHER_PAGE_CASES.
 PAGE_CASES = {"dashboard": 200, "1_Vocabulary": 160, "9_About_the_model": 40}
 OTHER_PAGE_CASES = 20
@@ -71,9 +81,9 @@ OTHER_PAGE_CASES = 20
 #: scenario the engine admits may still be refused there (an error, no charts).
 SHARED_BUDGET_PAGES = {"3_Compare"}
 #: Streamlit's and the app's own URL parameters: never reported, so never generated here.
-STREAMLIT_PARAMS = set(ui.STREAMLIT_PARAMS)
+STREAMLIT_PARAMS = set(APP_STREAMLIT_PARAMS)
 #: Worlds made of the visitor's own data: a link cannot carry them, so the page warns and uses its default world.
-CUSTOM_WORLDS = set(getattr(ui, "CUSTOM_WORLDS", {}).values())
+CUSTOM_WORLDS = set(APP_CUSTOM_WORLDS.values())
 
 SEED = 20_251_127
 CLI_CASES = 330
@@ -205,10 +215,10 @@ def url_params(rng: np.random.Generator, names: tuple[str, ...], others: tuple[s
 # -- the pages and what the engine's rules say they must do -------------------------------------------
 @lru_cache(maxsize=None)
 def page_spec(page: str):
-    """The page's ``ui.PageKnobs`` (knobs, base scenario, choices), read from its source; None without."""
-    path = PAGE_FILES[page]
+    """The page's ``app.PageKnobs`` (knobs, base scenario, choices), read from its source; None without."""
+    path = SPEC_FILES[page]
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    namespace = {"ui": ui, **vars(scenario_module)}
+    namespace = {"app": app, **vars(knobs_module), **vars(scenario_module), **vars(sampled_page_module)}
     for statement in tree.body:  # the page's own constants (plain assignments, no calls) come first
         if isinstance(statement, ast.Assign) and not any(isinstance(n, ast.Call) for n in ast.walk(statement)):
             try:
@@ -269,9 +279,10 @@ def expected(page: str, params: dict) -> Expected:
             continue
         good[key] = parsed
     if getattr(spec, "model_follows_world", False) and "world" in good:
-        good["model"] = "categorical" if good["world"] in WORLDS_VOCABULARY else "gaussian_mle"
+        good["model"] = default_model(good["world"])
     try:
         scenario = spec.base.replace(**good)
+        budget.check(scenario)  # the page prices a scenario before it runs it
     except ScenarioError:
         bad.add("scenario")
         scenario = spec.base
@@ -368,9 +379,9 @@ def test_fuzzed_knob_pages_are_found():
     assert page_spec("dashboard") is not None and page_spec("1_Vocabulary") is not None
     assert "world" in page_spec("dashboard").names and "top_p" in page_spec("1_Vocabulary").names
     assert page_spec("9_About_the_model") is None
-    for page, path in PAGE_FILES.items():
-        if "ui.PageKnobs(" in path.read_text(encoding="utf-8"):
-            assert page_spec(page) is not None, f"{page}: its ui.PageKnobs(...) could not be read"
+    for page, path in SPEC_FILES.items():
+        if "app.PageKnobs(" in path.read_text(encoding="utf-8"):
+            assert page_spec(page) is not None, f"{page}: its app.PageKnobs(...) could not be read"
 
 
 # -- known page bugs, as plain regression cases ---------------------------------------------
@@ -382,8 +393,8 @@ def test_tiny_top_p_from_the_url_does_not_crash_the_vocabulary_page():
 def test_url_warnings_survive_a_replicates_clamp():
     params = {"world": "zipf", "generations": "2000", "vocabulary_size": "50000", "sample_size": "10",
               "replicates": "20", "seed": "x"}
-    assert Scenario(world="zipf", model="categorical", generations=2000, vocabulary_size=50_000,
-                    sample_size=10, replicates=20)  # the budget admits 20 replicates
+    budget.check(Scenario(world="zipf", model="categorical", generations=2000, vocabulary_size=50_000,
+                          sample_size=10, replicates=20))  # the budget admits 20 replicates
     at = open_page("1_Vocabulary", params)
     assert not at.exception and at.session_state["replicates"] == 20
     assert any("`seed`" in w.value for w in at.warning)
@@ -467,7 +478,8 @@ def cli_value(rng: np.random.Generator, name: str, good: bool) -> str:
 
 def cli_case(rng: np.random.Generator) -> CliCase:
     """A random argument list and what the engine's rules say it must give."""
-    argv, values, bad_flags, broken = ["run"], {}, [], False
+    # the web's budget, asked for: the CLI is uncapped otherwise, and junk scenarios can be huge
+    argv, values, bad_flags, broken = ["run", "--budget", "2"], {}, [], False
     if rng.random() < 0.45:  # a consistent good scenario, maybe with one bad value
         world = str(rng.choice([w for w, models in WORLD_MODELS.items() if models and w not in CUSTOM_WORLDS]))
         model = str(rng.choice(WORLD_MODELS[world]))
@@ -525,8 +537,9 @@ def cli_case(rng: np.random.Generator) -> CliCase:
     if not broken and not bad_flags:
         try:
             scenario = Scenario(**values)
+            budget.check(scenario, 2.0)
         except ScenarioError:
-            pass
+            scenario = None
     if scenario is not None and scenario.world in CUSTOM_WORLDS:
         scenario = None  # the visitor's own data: the CLI needs --data FILE
     ok = scenario is not None
@@ -602,7 +615,8 @@ SUBPROCESS_CASES = [
       "--replicates", "1"], 0),
     (["run", "--generations", "nan"], 2),
     (["run", "--sample-size", "1e308", "--generations", "2"], 2),
-    (["run", "--world", "heavy_tailed", "--synthetic-fraction", "0", "--sample-size", "1000000000"], 2),
+    (["run", "--world", "heavy_tailed", "--synthetic-fraction", "0", "--sample-size", "1000000000", "--budget", "2"],
+     2),
     (["run", "--seed"], 2),
     (["run", "--tail-thresholds", "🌀", "--generations", "1"], 2),
     (["run", "--bogus", "1"], 2),

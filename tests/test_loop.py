@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from collapse.loop import run, simulate, simulate_naive
+from collapse.families.gaussian import simulate, simulate_naive
+from collapse.runner import run
 from collapse.scenario import Scenario
 
 
@@ -79,7 +80,7 @@ def test_sample_size_costs_nothing_with_exact_statistics():
     assert huge.var[100].std() > 0
 
 
-from collapse.loop import simulate_vocabulary  # noqa: E402
+from collapse.families.vocabulary import simulate_vocabulary  # noqa: E402
 
 VOCAB = dict(world="english", model="categorical", vocabulary_size=300, sample_size=200, generations=30, replicates=5)
 

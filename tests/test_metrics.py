@@ -3,8 +3,16 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from collapse.metrics import gaussian_tail_mass, metrics_frame, summarize, tail_column, wasserstein_to_world
-from collapse.worlds import BimodalWorld, GaussianWorld, HeavyTailedWorld
+from collapse.families.gaussian import (
+    BimodalWorld,
+    GaussianWorld,
+    HeavyTailedWorld,
+    gaussian_tail_mass,
+    metrics_frame,
+    tail_column,
+    wasserstein_to_world,
+)
+from collapse.runner import summarize
 
 
 def brute_force_w1(mean, sd, world, n=2_000_000):
@@ -44,7 +52,7 @@ def test_metrics_frame_and_summary():
     assert isinstance(summary, pd.DataFrame)
 
 
-from collapse.metrics import VOCABULARY_METRICS, vocabulary_metrics  # noqa: E402
+from collapse.families.vocabulary import VOCABULARY_METRICS, vocabulary_metrics  # noqa: E402
 
 
 def test_vocabulary_metrics_by_hand():

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from collapse.models import GaussianModel, SufficientStatistics, make_model
+from collapse.families.gaussian import GaussianModel, SufficientStatistics
+from collapse.runner import make_model
 from collapse.scenario import Scenario
 
 
@@ -61,7 +62,7 @@ def test_make_model_reads_the_scenario():
     assert (model.ddof, model.temperature) == (1, 0.5)
 
 
-from collapse.models import CategoricalModel, draw_counts, merge_counts  # noqa: E402
+from collapse.families.vocabulary import CategoricalModel, draw_counts, merge_counts  # noqa: E402
 
 
 @pytest.mark.parametrize("n", [3, 200, 5000])  # inverse-CDF tokens, sorted uniforms, binomial splitting

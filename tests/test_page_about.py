@@ -8,7 +8,8 @@ import pytest
 from scipy.special import digamma
 from streamlit.testing.v1 import AppTest
 
-from collapse.scenario import KNOBS
+from collapse.app import prose
+from collapse.knobs import KNOBS
 
 # AppTest resolves a relative path against this file, so anchor it at the repo root.
 PAGE = Path(__file__).resolve().parents[1] / "pages" / "9_About_the_model.py"
@@ -105,3 +106,10 @@ def test_every_reference_is_linked(app):
     text = page_text(app)
     for url in REFERENCES:
         assert f"]({url})" in text, f"missing link {url}"
+
+
+def test_the_words_name_any_live_number_the_page_forgot():
+    with pytest.raises(KeyError, match=r"about.md, section 'stationary': no value for placeholder \{\{half_mean\}\}"):
+        prose.text("about", "stationary", M=100)
+    # LaTeX braces are left alone; only {{name}} is filled
+    assert prose.fill(r"\frac{M-1}{M} = {{x}}", {"x": 0.99}) == r"\frac{M-1}{M} = 0.99"

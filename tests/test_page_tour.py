@@ -8,10 +8,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from collapse.figures import percent
-from collapse.loop import run, simulate_vocabulary
-from collapse.metrics import summarize
-from collapse.scenario import KNOBS, Scenario, format_value
+from collapse.charts.style import percent
+from collapse.families.vocabulary import simulate_vocabulary
+from collapse.knobs import KNOBS, format_value
+from collapse.runner import run, summarize
+from collapse.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "pages" / "0_What_is_model_collapse.py"
@@ -76,7 +77,7 @@ def test_every_step_shows_a_chart_and_a_sentence_with_numbers(step):
 @pytest.mark.parametrize("step", list(STEP_KNOBS))
 def test_each_step_has_one_knob_keyed_by_its_name(step):
     at = go_to(open_page(), step)
-    name, kind, start, _ = STEP_KNOBS[step]
+    name, _kind, start, _ = STEP_KNOBS[step]
     assert name in KNOBS
     widgets = [w for k in ("slider", "select_slider", "radio", "selectbox", "number_input") for w in at.get(k)
                if w.key != "step"]

@@ -3,11 +3,19 @@
 import numpy as np
 import pytest
 
-from collapse.loop import simulate_samples
-from collapse.metrics import digit_metrics, shape_metrics, sliced_wasserstein
-from collapse.models import KernelDensityModel, MixtureModel
-from collapse.scenario import Scenario, ScenarioError
-from collapse.worlds import Mixture2D, digits
+from collapse import budget
+from collapse.families.sampled import (
+    KernelDensityModel,
+    Mixture2D,
+    MixtureModel,
+    digit_metrics,
+    digits,
+    shape_metrics,
+    simulate_samples,
+    sliced_wasserstein,
+)
+from collapse.knobs import ScenarioError
+from collapse.scenario import Scenario
 
 Z = 4.0
 
@@ -89,12 +97,13 @@ def test_models_fit_and_sample_with_our_generator():
 def test_kernel_density_on_many_digits_is_priced_honestly():
     # a million images take seconds to encode: the budget refuses what it cannot do in ~2 s
     with pytest.raises(ScenarioError, match="sample_size"):
-        Scenario(world="digits", model="kernel_density", synthetic_fraction=0.0, generations=1,
-                 sample_size=10**6, replicates=8)
+        budget.check(Scenario(world="digits", model="kernel_density", synthetic_fraction=0.0, generations=1,
+                              sample_size=10**6, replicates=8))
 
 
 def test_models_must_fit_sampled_worlds():
     with pytest.raises(ScenarioError, match="gaussian_mixture or kernel_density"):
-        Scenario(world="digits")
+        Scenario(world="digits", model="gaussian_mle")
     with pytest.raises(ScenarioError, match="sample_size, replicates or generations"):
-        Scenario(world="digits", model="gaussian_mixture", sample_size=1797, generations=100, replicates=20)
+        budget.check(Scenario(world="digits", model="gaussian_mixture", sample_size=1797, generations=100,
+                              replicates=20))

@@ -5,11 +5,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collapse.scenario import KNOBS, MAX_ROWS, Scenario, ScenarioError, max_replicates, parse_query_params
+from collapse import budget
+from collapse.budget import estimate_seconds, max_replicates
+from collapse.knobs import KNOBS, ScenarioError
+from collapse.scenario import MAX_ROWS, Scenario, parse_query_params
 
 BAD_VALUES = {
     "world": ["mars", "", 3, None],
-    "model": ["gaussian", 1.5, None],
+    "model": ["gaussian", 1.5, ""],
     "synthetic_fraction": [-0.1, 1.01, math.nan, math.inf, "half", None, True],
     "generations": [0, -3, 2_001, 2.5, "ten", math.nan],
     "sample_size": [1, 0, 10**9 + 1, 3.5, "many"],
@@ -50,18 +53,26 @@ def test_bad_value_is_refused_naming_the_knob(name, value):
 
 def test_models_must_fit_their_world():
     with pytest.raises(ScenarioError, match="categorical"):
-        Scenario(world="english")
+        Scenario(world="english", model="gaussian_mle")
     with pytest.raises(ScenarioError, match="gaussian_mle or gaussian_unbiased"):
         Scenario(model="categorical")
     assert Scenario(world="zipf", model="categorical").is_vocabulary
 
 
+@pytest.mark.parametrize("world,model", [("gaussian", "gaussian_mle"), ("heavy_tailed", "gaussian_mle"),
+                                         ("english", "categorical"), ("zipf", "categorical"),
+                                         ("mixture_2d", "gaussian_mixture"), ("digits", "gaussian_mixture")])
+def test_the_model_follows_the_world_when_not_given(world, model):
+    assert Scenario(world=world).model == model
+    assert Scenario(world=world, model=None).to_dict()["model"] == model
+
+
 def test_vocabulary_budget_grows_with_the_words_in_play():
     cheap = Scenario(world="zipf", model="categorical", vocabulary_size=1000, sample_size=1000, replicates=20)
-    assert cheap.estimated_seconds() < 0.2
+    assert estimate_seconds(cheap.to_dict()) < 0.2
     with pytest.raises(ScenarioError, match="lower vocabulary_size, sample_size"):
-        Scenario(world="english", model="categorical", vocabulary_size=50_000, sample_size=10**6,
-                 synthetic_fraction=0.5, generations=200, replicates=32)
+        budget.check(Scenario(world="english", model="categorical", vocabulary_size=50_000, sample_size=10**6,
+                              synthetic_fraction=0.5, generations=200, replicates=32))
 
 
 def test_defaults_are_valid_and_numbers_are_coerced():
@@ -79,28 +90,33 @@ def test_rounding_of_the_synthetic_share():
 
 
 def test_work_budget_refuses_with_the_knob_to_lower():
+    with pytest.raises(ScenarioError, match=r"the limit is 0.1 s\): lower replicates or generations"):
+        budget.check(Scenario(generations=1_000, replicates=1_000), ceiling=0.1)
+    with pytest.raises(ScenarioError, match="sample_size"):
+        budget.check(Scenario(world="heavy_tailed", synthetic_fraction=0.5, sample_size=10**6, generations=100,
+                              replicates=100))
+    # the largest table the budget admits
+    budget.check(Scenario(generations=1000, replicates=1000))
+    # a scenario is not capped by the budget, only by the table's size
+    assert Scenario(generations=2_000, replicates=500).replicates == 500
     with pytest.raises(ScenarioError, match="lower replicates or generations"):
         Scenario(generations=2_000, replicates=1_000)
-    with pytest.raises(ScenarioError, match="sample_size"):
-        Scenario(world="heavy_tailed", synthetic_fraction=0.5, sample_size=10**6, generations=100, replicates=100)
-    # the largest table the budget admits
-    assert Scenario(generations=1000, replicates=1000).replicates == 1000
 
 
 def test_max_replicates_is_the_edge_of_the_budget():
     knobs = Scenario(world="heavy_tailed", synthetic_fraction=0.5, sample_size=5000).to_dict()
     edge = max_replicates(knobs)
     assert 1 < edge < 10_000
-    Scenario(**{**knobs, "replicates": edge})
+    budget.check(Scenario(**{**knobs, "replicates": edge}))
     with pytest.raises(ScenarioError):
-        Scenario(**{**knobs, "replicates": edge + 1})
+        budget.check(Scenario(**{**knobs, "replicates": edge + 1}))
     assert max_replicates(Scenario(generations=2000).to_dict()) == MAX_ROWS // 2000
     assert max_replicates({**knobs, "synthetic_fraction": 0.0, "sample_size": 10**9}) == 0
 
 
 def test_sample_size_does_not_cost_with_exact_statistics():
-    small = Scenario(sample_size=10).estimated_seconds()
-    huge = Scenario(sample_size=10**9).estimated_seconds()
+    small = estimate_seconds(Scenario(sample_size=10).to_dict())
+    huge = estimate_seconds(Scenario(sample_size=10**9).to_dict())
     assert small == huge
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from collapse import theory
-from collapse.loop import simulate
+from collapse.families.gaussian import simulate
 from collapse.scenario import Scenario
 
 R = 4000
@@ -158,8 +158,10 @@ def test_regression_replace_matches_a_direct_simulation():
 
 
 # -- Section 4: vocabulary ----------------------------------------------------------
-from collapse.loop import simulate_vocabulary  # noqa: E402
-from collapse.worlds import zipf_vocabulary  # noqa: E402
+from collapse.families.vocabulary import (
+    simulate_vocabulary,  # noqa: E402
+    zipf_vocabulary,  # noqa: E402
+)
 
 R_WORDS = 1000
 

@@ -9,9 +9,11 @@ import pytest
 
 from collapse import theory
 from collapse.cli import main
-from collapse.loop import run, simulate
+from collapse.families.gaussian import EmpiricalWorld, simulate
+from collapse.families.vocabulary import text_vocabulary
+from collapse.runner import run
 from collapse.scenario import Scenario
-from collapse.worlds import EmpiricalWorld, numbers_from_bytes, text_from_bytes, text_vocabulary
+from collapse.userdata import numbers_from_bytes, text_from_bytes
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from collapse import theory
-from collapse.loop import run
-from collapse.scenario import Scenario, ScenarioError
+from collapse.knobs import ScenarioError
+from collapse.runner import run
+from collapse.scenario import Scenario
 from collapse.web import web_composition
 
 R = 2000

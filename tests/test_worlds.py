@@ -1,8 +1,13 @@
 import numpy as np
 import pytest
 
+from collapse.families.gaussian import (
+    BimodalWorld,
+    GaussianWorld,
+    HeavyTailedWorld,
+    make_world,
+)
 from collapse.scenario import Scenario
-from collapse.worlds import BimodalWorld, GaussianWorld, HeavyTailedWorld, make_world
 
 WORLDS = [GaussianWorld(), HeavyTailedWorld(2.5), HeavyTailedWorld(5.0), BimodalWorld()]
 

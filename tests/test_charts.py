@@ -1,16 +1,33 @@
+"""The charts: what they draw and say, each validated by plotly (the app skips that step)."""
+
+import copy
+
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from collapse import theory
-from collapse.figures import (
-    OKABE_ITO, all_charts, percent, shown_generations, spread_theory, typical_replicate,
-)
-from collapse.loop import MAX_FRAMES, run, simulate_samples, simulate_vocabulary
-from collapse.metrics import summarize
-from collapse.scenario import Scenario
+from collapse.charts.gaussian import all_charts as gaussian_charts
+from collapse.charts.gaussian import spread_theory, typical_replicate
+from collapse.charts.sampled import shapes_charts
+from collapse.charts.vocabulary import all_vocabulary_charts
+from collapse.charts.style import OKABE_ITO, percent
+from collapse.families.sampled import simulate_samples
+from collapse.families.vocabulary import simulate_vocabulary
+from collapse.runner import run, summarize
+from collapse.scenario import MAX_FRAMES, Scenario, shown_generations
 
 SCENARIO = Scenario(generations=150, replicates=40, sample_size=50)
+
+
+def as_plotly(charts: dict) -> dict:
+    """The charts as plotly figures: validated (an invalid property raises), with plotly's attribute access."""
+    return {name: (go.Figure(copy.deepcopy(figure.to_dict())), caption) for name, (figure, caption) in charts.items()}
+
+
+def all_charts(results, scenario):
+    return as_plotly(gaussian_charts(results, scenario))
 
 
 @pytest.fixture(scope="module")
@@ -50,15 +67,13 @@ def test_distribution_animation_frames(charts):
 
 
 def test_every_page_plays_its_distribution_chart():
-    from collapse.figures import all_vocabulary_charts, shapes_charts
-
     vocabulary = Scenario(world="english", model="categorical", vocabulary_size=500, sample_size=500,
                           generations=60, replicates=2)
-    figure, _ = all_vocabulary_charts(simulate_vocabulary(vocabulary), vocabulary)["rank_frequency"]
+    figure, _ = as_plotly(all_vocabulary_charts(simulate_vocabulary(vocabulary), vocabulary))["rank_frequency"]
     assert [int(f.name) for f in figure.frames][-1] == 60 and len(figure.frames) == MAX_FRAMES
     assert len(figure.frames[0].data[0].x) == len(figure.frames[0].data[0].y) <= 300
     shapes = Scenario(world="mixture_2d", model="kernel_density", sample_size=100, generations=12, replicates=1)
-    figure, caption = shapes_charts(simulate_samples(shapes), shapes)["player"]
+    figure, caption = as_plotly(shapes_charts(simulate_samples(shapes), shapes))["clusters_player"]
     assert [int(f.name) for f in figure.frames] == list(range(1, 13))
     assert figure.layout.sliders[0].steps[-1].label == "12" and caption.startswith("Press play")
 

@@ -1,0 +1,23 @@
+"""The Streamlit app's shared code: the only part of the lab that imports streamlit.
+
+Pages call these; the engine (everything else in :mod:`collapse`) knows no screen.
+"""
+
+from streamlit.runtime.pages_manager import PagesManager
+
+from .cache import run_and_charts, with_progress
+from .data import data_for
+from .frame import presenting, share_and_download, show_chart, sidebar, start_page
+from .state import PageKnobs, current_scenario, show_problems, write_url
+from .widgets import knob_panel
+
+# A fresh server runs its very first script through Streamlit's old pages-folder
+# navigation when a pages/ folder sits beside the entry script, instead of
+# dashboard.py's st.navigation: the first visitor of a shared link would see
+# other page names. The flag Streamlit sets itself once st.navigation has run,
+# set as soon as any page imports the app.
+PagesManager.uses_pages_directory = False
+
+__all__ = ["PageKnobs", "current_scenario", "data_for", "knob_panel", "presenting", "run_and_charts",
+           "share_and_download", "show_chart", "show_problems", "sidebar", "start_page", "with_progress",
+           "write_url"]

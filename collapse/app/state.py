@@ -1,0 +1,137 @@
+"""A page's knobs and their state: URL <-> session state <-> Scenario.
+
+Every widget's key is its knob's name, so the URL query parameter, the
+session-state entry and the ``Scenario`` field agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from .. import budget
+from ..knobs import KNOBS, ScenarioError, default_model, format_value, parse_value
+from ..scenario import Scenario, parse_query_params
+
+#: URL parameters about the view, not the scenario: Streamlit's embedding, and
+#: ``present=1``, the presentation view (no knobs, large type) for projectors and iframes.
+STREAMLIT_PARAMS = {"embed", "embed_options", "present"}
+
+
+@dataclass(frozen=True)
+class PageKnobs:
+    """The knobs one page shows: in view, under "More settings", and the choices offered.
+
+    ``steps`` gives a select slider's values on this page (e.g. the sample
+    sizes it offers) where they differ from the knob table's.
+    """
+
+    page: str
+    base: Scenario
+    headline: tuple[str, ...]
+    more: tuple[str, ...]
+    choices: dict = field(default_factory=dict)
+    steps: dict = field(default_factory=dict)
+    #: The page has no model widget: each world gets its family's default model.
+    model_follows_world: bool = False
+    #: The page's own URL parameters (not scenario knobs) with their defaults; the page checks them.
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.headline + self.more
+
+
+def _to_widget(name: str, value):
+    return format_value(value).replace(",", ", ") if KNOBS[name].kind is tuple else value
+
+
+def _query_dict() -> dict[str, list[str]]:
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def load_url_once(spec: PageKnobs) -> None:
+    """When a page opens, put the URL's knobs (or the page's defaults) into the widgets' state.
+
+    Bad or out-of-range values fall back to the default of that knob only, and
+    a warning naming each is kept for :func:`show_problems`; a scenario over
+    the work budget falls back to the page's defaults.
+    """
+    # widget values vanish when their page is left: reload unless they are all still here
+    if st.session_state.get("_page") == spec.page and all(n in st.session_state for n in spec.names):
+        return
+    params = _query_dict()
+    ours = {k: v for k, v in params.items() if k in spec.names}
+    offered = {}
+    for name, options in spec.choices.items():
+        given = ours.get(name, [""])[-1].strip()
+        if name in ours and given not in options:
+            offered[name] = f"{name} must be one of {', '.join(options)} on this page; got {given!r}"
+            del ours[name]
+    if spec.model_follows_world and "world" in ours and ours["world"][-1] in KNOBS["world"].choices:
+        ours["model"] = default_model(ours["world"][-1])
+    scenario, problems = parse_query_params(ours, spec.base)
+    try:
+        budget.check(scenario)
+    except ScenarioError as err:
+        problems["scenario"] = str(err)
+        scenario = spec.base
+    problems.update(offered)
+    for key in params:
+        if key not in spec.names and key not in spec.extra and key not in STREAMLIT_PARAMS:
+            problems[key] = f"unknown parameter {key!r} was ignored"
+    for key, default in spec.extra.items():
+        st.session_state[key] = params.get(key, [default])[-1]
+    for name in spec.names:
+        st.session_state[name] = _to_widget(name, getattr(scenario, name))
+    # bound to the scenario this first run ends on (after clamps): see show_problems
+    st.session_state["_problems_pending"] = problems
+    st.session_state.pop("_problems", None)
+    st.session_state["_last_good"] = scenario
+    st.session_state["_page"] = spec.page
+
+
+def current_scenario(spec: PageKnobs) -> tuple[Scenario, str | None]:
+    """The scenario the widgets describe, or the last good one and the reason it was refused."""
+    last_good: Scenario = st.session_state.get("_last_good", spec.base)
+    try:
+        values = {name: parse_value(name, st.session_state[name]) for name in spec.names}
+        if spec.model_follows_world:
+            values["model"] = default_model(values["world"])
+        scenario = last_good.replace(**values)
+        budget.check(scenario)
+    except ScenarioError as err:
+        return last_good, str(err)
+    st.session_state["_last_good"] = scenario
+    return scenario, None
+
+
+def write_url(scenario: Scenario, spec: PageKnobs) -> None:
+    """Keep every knob of the page in the address bar, so copying it reproduces this view."""
+    wanted = scenario.to_query_params(spec.names)
+    wanted.update({k: str(st.session_state.get(k, d)) for k, d in spec.extra.items() if st.session_state.get(k, d)})
+    kept = {k: v for k, v in st.query_params.to_dict().items() if k in STREAMLIT_PARAMS}
+    if st.query_params.to_dict() != {**kept, **wanted}:
+        st.query_params.from_dict({**kept, **wanted})
+
+
+def share_url(scenario: Scenario, spec: PageKnobs) -> str:
+    """The full link to this view (just the query string where the host is unknown)."""
+    base = st.context.url or ""
+    params = scenario.to_query_params(spec.names)
+    params.update({k: str(st.session_state.get(k, d)) for k, d in spec.extra.items() if st.session_state.get(k, d)})
+    return f"{base}?{urlencode(params, safe=',')}"
+
+
+def show_problems(scenario: Scenario, refusal: str | None) -> None:
+    """Warnings for bad URL values (until the user changes a knob) and for refused settings."""
+    if "_problems_pending" in st.session_state:
+        st.session_state["_problems"] = (scenario, st.session_state.pop("_problems_pending"))
+    for_scenario, problems = st.session_state.get("_problems", (None, {}))
+    if problems and for_scenario == scenario:
+        for key, message in problems.items():
+            st.warning(f"URL parameter `{key}`: {message}. Using the default instead.", icon="⚠️")
+    if refusal:
+        st.error(f"These settings were not run: {refusal}. The charts still show the previous settings.", icon="⛔")

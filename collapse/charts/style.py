@@ -1,0 +1,263 @@
+"""The look every chart shares: palette, template, axes, bands, players.
+
+Figures are plain dicts (:class:`Figure` builds them) on a template
+registered once: plotly's object validation costs far more than the numbers.
+Colours are Okabe & Ito's colour-blind-safe palette; generations run along
+Viridis. The real world is always drawn, in black dashes.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import plotly.io as pio
+
+#: Layout keys whose underscore names a nested property (``title_font_size``,
+#: ``margin_b``), as plotly's "magic underscores" do; other keys stay whole.
+_NESTED = {"title", "font", "xaxis", "yaxis", "legend", "margin", "line", "marker", "hoverlabel"}
+
+
+def _nest(settings: dict) -> dict:
+    """``{"title_font_size": 20}`` -> ``{"title": {"font": {"size": 20}}}``; a bare title string gets ``text``."""
+    out: dict = {}
+    for key, value in settings.items():
+        head, _, tail = key.partition("_")
+        if tail and head in _NESTED:
+            value, key = _nest({tail: value}), head
+        if key == "title" and isinstance(value, str):
+            value = {"text": value}
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            value = _merge(out[key], value)
+        out[key] = value
+    return out
+
+
+def _merge(base: dict, changes: dict) -> dict:
+    """``base`` updated in place by ``changes``, nested dicts merged rather than replaced."""
+    for key, value in changes.items():
+        if key == "title" and isinstance(value, str):
+            value = {"text": value}
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def _plain(value):
+    """pandas objects as arrays: the JSON encoder's fast path."""
+    return value.to_numpy() if isinstance(value, (pd.Series, pd.Index)) else value
+
+
+def trace(kind: str, **properties) -> dict:
+    """One trace as a plain dict (``kind``: "scatter", "scattergl", "histogram", "heatmap", ...)."""
+    return {"type": kind, **{k: _plain(v) for k, v in _nest(properties).items()}}
+
+
+def scatter(**properties) -> dict:
+    return trace("scatter", **properties)
+
+
+class Figure:
+    """A Plotly figure as plain dicts: ``data``, ``layout`` and ``frames``.
+
+    The few methods the charts use, named as plotly's (``add_trace``,
+    ``update_layout``, ``update_xaxes``...), but no validation and no object
+    tree: building a chart costs what its numbers cost. ``to_dict()`` gives
+    what ``st.plotly_chart`` and ``plotly.io`` take.
+    """
+
+    def __init__(self, *traces: dict):
+        self.data: list[dict] = list(traces)
+        self.layout: dict = {"template": LAB_TEMPLATE}
+        self.frames: list[dict] = []
+        self._columns = 1
+
+    def add_trace(self, trace: dict, row: int | None = None, col: int | None = None) -> "Figure":
+        if col and col > 1:
+            trace = {**trace, "xaxis": f"x{col}", "yaxis": f"y{col}"}
+        self.data.append(trace)
+        return self
+
+    def update_layout(self, **settings) -> "Figure":
+        _merge(self.layout, _nest(settings))
+        return self
+
+    def _axes(self, letter: str, col: int | None) -> list[str]:
+        columns = [col] if col else range(1, self._columns + 1)
+        return [f"{letter}axis" + (str(c) if c > 1 else "") for c in columns]
+
+    def update_xaxes(self, row: int | None = None, col: int | None = None, **settings) -> "Figure":
+        for axis in self._axes("x", col):
+            _merge(self.layout.setdefault(axis, {}), _nest(settings))
+        return self
+
+    def update_yaxes(self, row: int | None = None, col: int | None = None, **settings) -> "Figure":
+        for axis in self._axes("y", col):
+            _merge(self.layout.setdefault(axis, {}), _nest(settings))
+        return self
+
+    def add_hline(self, y: float, line: dict, annotation_text: str = "", annotation_position: str = "top right"):
+        """A horizontal line across the plot, labelled at one end (as plotly's ``add_hline``)."""
+        self.layout.setdefault("shapes", []).append(
+            dict(type="line", xref="x domain", yref="y", x0=0, x1=1, y0=y, y1=y, line=line))
+        if annotation_text:
+            vertical, horizontal = annotation_position.split()
+            self.layout.setdefault("annotations", []).append(
+                dict(text=annotation_text, showarrow=False, xref="x domain", yref="y", y=y,
+                     x=1 if horizontal == "right" else 0, xanchor=horizontal,
+                     yanchor="bottom" if vertical == "top" else "top"))
+        return self
+
+    def to_dict(self) -> dict:
+        figure = {"data": self.data, "layout": self.layout}
+        if self.frames:
+            figure["frames"] = self.frames
+        return figure
+
+    def copy(self) -> "Figure":
+        """A copy whose layout can change (cached figures are shared; the data are not copied)."""
+        twin = Figure(*self.data)
+        twin.layout, twin.frames, twin._columns = copy.deepcopy(self.layout), self.frames, self._columns
+        return twin
+
+
+def subplots(columns: int, titles: list[str], spacing: float = 0.02) -> Figure:
+    """One row of ``columns`` plots sharing their y axis, each titled (as ``make_subplots``)."""
+    fig = Figure()
+    fig._columns = columns
+    width = (1 - spacing * (columns - 1)) / columns
+    annotations = []
+    for c in range(1, columns + 1):
+        left = (c - 1) * (width + spacing)
+        suffix = str(c) if c > 1 else ""
+        fig.layout[f"xaxis{suffix}"] = {"domain": [left, left + width], "anchor": f"y{suffix}"}
+        fig.layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", **({"matches": "y", "showticklabels": False}
+                                                                   if c > 1 else {})}
+        annotations.append(dict(text=titles[c - 1], x=left + width / 2, y=1.0, xref="paper", yref="paper",
+                                xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=16)))
+    fig.layout["annotations"] = annotations
+    return fig
+
+
+#: The lab's template, registered once with plotly (``pio.templates["collapse"]``)
+#: and carried by every figure as a plain dict: plotly_white's layout without its
+#: per-trace defaults. (Streamlit swaps plotly's default template for one whose
+#: colours export badly, so every figure names its own.)
+LAB_TEMPLATE = {"layout": pio.templates["plotly_white"].layout.to_plotly_json()}
+pio.templates["collapse"] = LAB_TEMPLATE
+TEMPLATE = LAB_TEMPLATE
+
+
+#: Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+OKABE_ITO = {
+    "black": "#000000", "orange": "#E69F00", "sky_blue": "#56B4E9", "green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "purple": "#CC79A7",
+}
+SERIES = [OKABE_ITO[c] for c in ("blue", "vermillion", "green", "purple", "orange")]
+REAL_LINE = dict(color=OKABE_ITO["black"], dash="dash", width=2.5)
+THEORY_LINE = dict(color=OKABE_ITO["vermillion"], dash="dot", width=3)
+GENERATION_AXIS = "Generation (times retrained)"
+
+
+#: Tail masses below this (in %) sit on the floor of the log axis.
+TAIL_FLOOR_PERCENT = 1e-4
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def percent(x: float) -> str:
+    """A share as a readable percentage: 4.6 %, 0.27 %, less than 0.001 %."""
+    p = 100 * float(x)
+    if p == 0:
+        return "0 %"
+    if p < 0.001:
+        return "less than 0.001 %"
+    if p < 1:
+        return f"{p:.2g} %"
+    return f"{p:.1f} %"
+
+
+def _layout(fig: Figure, title: str, y_title: str, key: str, **extra) -> Figure:
+    settings = dict(
+        template=TEMPLATE,
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=18)),
+        xaxis_title=GENERATION_AXIS,
+        yaxis_title=y_title,
+        font=dict(size=14),
+        legend=dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0),
+        margin=dict(l=10, r=10, t=50, b=10),
+        hovermode="x unified",
+        uirevision=key,  # a rerun with new numbers keeps the user's zoom
+    )
+    fig.update_layout(**{**settings, **extra})
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)  # long axis titles push the plot, never overlap it
+    return fig
+
+
+def _generation_axis(fig: Figure, generations: int) -> None:
+    """Generations 0..G with the last one labelled: the captions talk about it."""
+    ticks = sorted({int(t) for t in np.linspace(0, generations, 5).round()})
+    fig.update_xaxes(range=[-0.01 * generations, 1.03 * generations], tickvals=ticks)
+
+
+def _band(fig: Figure, x, low, high, colour: str, name: str) -> None:
+    """A 10-90 % band: an invisible upper edge, then the lower edge filled up to it."""
+    fig.add_trace(scatter(x=x, y=high, mode="lines", line=dict(width=0), hoverinfo="skip",
+                             showlegend=False, legendgroup=name))
+    fig.add_trace(scatter(x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty",
+                             fillcolor=_rgba(colour, 0.2), hoverinfo="skip", legendgroup=name,
+                             name=f"{name}: 10-90 % of runs"))
+
+
+def _median_with_band(fig, summary: pd.DataFrame, metric: str, colour: str, name: str, scale: float = 1.0):
+    x = summary.index.to_numpy()
+    _band(fig, x, summary[(metric, "low")] * scale, summary[(metric, "high")] * scale, colour, name)
+    fig.add_trace(scatter(x=x, y=summary[(metric, "median")] * scale, mode="lines",
+                             line=dict(color=colour, width=3), name=f"{name}: median", legendgroup=name))
+
+
+def add_player(fig: Figure, trace_index: int, frames: dict, trace_type) -> None:
+    """Play/pause buttons and a generation slider that animate one trace in the browser.
+
+    ``frames`` maps a generation to the changed properties of that trace
+    (e.g. ``{"y": ...}``); no server round trip per frame.
+    """
+    fig.frames = [dict(name=str(g), traces=[trace_index], data=[trace(trace_type, name=f"model at generation {g}", **data)])
+                  for g, data in frames.items()]
+    generations = list(frames)
+    step = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
+    fig.update_layout(
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=-0.2,
+                          xanchor="left", yanchor="top", pad=dict(t=30),
+                          buttons=[dict(label="▶ Play", method="animate",
+                                        args=[None, dict(frame=dict(duration=120, redraw=False),
+                                                         transition=dict(duration=0), fromcurrent=True)]),
+                                   dict(label="❚❚ Pause", method="animate", args=[[None], step])])],
+        sliders=[dict(active=len(generations) - 1, x=0.25, y=-0.2, len=0.75, yanchor="top",
+                      currentvalue=dict(prefix="Model at generation ", font=dict(size=14), xanchor="right"),
+                      steps=[dict(label=str(g), method="animate", args=[[str(g)], step]) for g in generations])],
+        margin=dict(l=10, r=10, t=50, b=10),
+    )
+
+
+def _summary_chart(summary, metric, colour, title, y_title, key, real_level, real_label, scale=1.0,
+                   label_position="top right") -> Figure:
+    """A metric's median and 10-90 % band over generations, with the real world's level as a dashed line."""
+    fig = Figure()
+    _median_with_band(fig, summary, metric, colour, "model", scale=scale)
+    fig.add_hline(y=real_level * scale, line=REAL_LINE, annotation_text=real_label, annotation_position=label_position)
+    _layout(fig, title, y_title, key)
+    fig.update_yaxes(rangemode="tozero")
+    _generation_axis(fig, int(summary.index.max()))
+    return fig
+
+
+def _ratio_words(sd: float) -> str:
+    return "about as wide" if abs(sd - 1) < 0.005 else f"{sd:.3g} times as wide"
