@@ -6,6 +6,8 @@ each at the address it has always had.
 
 import streamlit as st
 
+from collapse import app
+
 st.set_page_config(page_title="Model Collapse Lab", page_icon="🌀", layout="wide")
 
 PAGES = {
@@ -28,4 +30,5 @@ PAGES = {
     ],
 }
 
-st.navigation(PAGES).run()
+with app.visitor():  # the cache warmer waits while a visitor's script runs
+    st.navigation(PAGES).run()

@@ -9,7 +9,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from .scenario import format_value
+from .knobs import KNOBS, format_value
+from .scenario import Scenario
+
+#: Each page's scenario when it opens, by URL path ("" for the home page): the
+#: knobs that differ from :class:`~collapse.scenario.Scenario`'s defaults.
+PAGE_DEFAULTS = {
+    "": {},
+    "Vocabulary": dict(world="english", model="categorical", vocabulary_size=5_000, sample_size=10_000,
+                       generations=100, replicates=20),
+    "The_polluted_web": dict(data_source="web", generations=40, sample_size=50, replicates=100, ai_output=0.1,
+                             ai_growth=0.25, human_decline=0.6, retrieval_share=0.5),
+    "Compare": dict(generations=100, sample_size=50, replicates=100),
+    "Shapes": dict(world="mixture_2d", model="gaussian_mixture", sample_size=100, generations=30, replicates=3),
+    "Digits": dict(world="digits", model="gaussian_mixture", n_components=10, bandwidth=1.0, sample_size=300,
+                   generations=15, replicates=2),
+}
+
+
+def page_default(page: str) -> Scenario:
+    """The scenario a page opens with (``page``: its URL path)."""
+    return Scenario(**PAGE_DEFAULTS[page])
 
 
 @dataclass(frozen=True)
@@ -28,6 +48,10 @@ class Preset:
     def url(self) -> str:
         """Share URL relative to the app's root."""
         return f"/{self.page}?{self.query()}"
+
+    def scenario(self) -> Scenario:
+        """The scenario the preset's page opens on (its page's defaults with the preset's knobs)."""
+        return page_default(self.page).replace(**{k: v for k, v in self.knobs.items() if k in KNOBS})
 
 
 PRESETS = (

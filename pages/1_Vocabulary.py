@@ -11,12 +11,11 @@ import streamlit as st
 from collapse import app
 from collapse.charts.vocabulary import lost_words, sample_texts
 from collapse.knobs import MODELS_VOCABULARY, WORLDS_VOCABULARY
-from collapse.scenario import Scenario
+from collapse.presets import page_default
 
 KNOBS = app.PageKnobs(
     page="vocabulary",
-    base=Scenario(world="english", model="categorical", vocabulary_size=5_000, sample_size=10_000,
-                  generations=100, replicates=20),
+    base=page_default("Vocabulary"),
     headline=("synthetic_fraction", "generations", "temperature", "top_p"),
     more=("world", "vocabulary_size", "zipf_exponent", "sample_size", "top_k", "mode", "replicates", "seed"),
     choices={"world": WORLDS_VOCABULARY, "model": MODELS_VOCABULARY},

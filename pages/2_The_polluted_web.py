@@ -10,13 +10,12 @@ import streamlit as st
 
 from collapse import app
 from collapse.charts.web import web_story
+from collapse.presets import page_default
 from collapse.runner import summarize
-from collapse.scenario import Scenario
 
 KNOBS = app.PageKnobs(
     page="web",
-    base=Scenario(data_source="web", generations=40, sample_size=50, replicates=100, ai_output=0.1,
-                  ai_growth=0.25, human_decline=0.6, retrieval_share=0.5),
+    base=page_default("The_polluted_web"),
     headline=("ai_growth", "human_decline", "retrieval_share", "archive_share", "detector_recall"),
     more=("ai_output", "detector_false_positive", "world", "generations", "sample_size", "mode", "temperature",
           "tail_thresholds", "vocabulary_size", "human_output", "replicates", "seed"),

@@ -12,6 +12,7 @@ from collapse import app
 from collapse.budget import BUDGET_SECONDS, check, estimate_seconds
 from collapse.charts.compare import compare_chart
 from collapse.knobs import MODELS_1D, WORLDS_1D, ScenarioError
+from collapse.presets import page_default
 from collapse.scenario import Scenario, parse_query_params
 
 COMPARISONS = {
@@ -22,7 +23,7 @@ COMPARISONS = {
 LINKS = ("link_1", "link_2", "link_3", "link_4")
 KNOBS = app.PageKnobs(
     page="compare",
-    base=Scenario(generations=100, sample_size=50, replicates=100),
+    base=page_default("Compare"),
     headline=("synthetic_fraction", "generations", "sample_size"),
     more=("world", "tail_index", "model", "temperature", "tail_thresholds", "replicates", "seed"),
     choices={"world": WORLDS_1D, "model": MODELS_1D},

@@ -8,11 +8,11 @@ and the rare one disappears.
 from collapse import app
 from collapse.app.sampled_page import HEADLINE, MORE, sampled_page
 from collapse.knobs import MODELS_SAMPLED
-from collapse.scenario import Scenario
+from collapse.presets import page_default
 
 KNOBS = app.PageKnobs(
     page="shapes",
-    base=Scenario(world="mixture_2d", model="gaussian_mixture", sample_size=100, generations=30, replicates=3),
+    base=page_default("Shapes"),
     headline=HEADLINE,
     more=MORE,
     choices={"model": MODELS_SAMPLED},

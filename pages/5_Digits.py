@@ -8,12 +8,11 @@ digits blur, then converge to a few shapes.
 from collapse import app
 from collapse.app.sampled_page import HEADLINE, MORE, sampled_page
 from collapse.knobs import MODELS_SAMPLED
-from collapse.scenario import Scenario
+from collapse.presets import page_default
 
 KNOBS = app.PageKnobs(
     page="digits",
-    base=Scenario(world="digits", model="gaussian_mixture", n_components=10, bandwidth=1.0, sample_size=300,
-                  generations=15, replicates=2),
+    base=page_default("Digits"),
     headline=HEADLINE,
     more=MORE,
     choices={"model": MODELS_SAMPLED},

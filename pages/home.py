@@ -9,12 +9,11 @@ import streamlit as st
 
 from collapse import app
 from collapse.knobs import MODELS_1D, WORLDS_1D
-from collapse.presets import PRESETS
-from collapse.scenario import Scenario
+from collapse.presets import PRESETS, page_default
 
 KNOBS = app.PageKnobs(
     page="dashboard",
-    base=Scenario(),
+    base=page_default(""),
     headline=("synthetic_fraction", "generations", "tail_thresholds"),
     more=("world", "tail_index", "model", "mode", "sample_size", "temperature", "replicates", "seed"),
     choices={"world": WORLDS_1D, "model": MODELS_1D},

@@ -149,3 +149,8 @@ def page(browser):
     tab = context.new_page()
     yield tab
     context.close()
+
+
+# What the shared cache holds must not depend on a background thread's timing in
+# tests (an over-budget scenario the warmer computed would be admitted): no warming.
+os.environ.setdefault("COLLAPSE_WARM_CACHE", "0")

@@ -47,9 +47,11 @@ from streamlit.testing.v1 import AppTest
 
 import collapse.app.sampled_page as sampled_page_module
 import collapse.knobs as knobs_module
+import collapse.presets as presets_module
 import collapse.scenario as scenario_module
 from collapse import app
 from collapse.app.data import CUSTOM_WORLDS as APP_CUSTOM_WORLDS
+from collapse.app.state import PRESET_SCENARIOS
 from collapse.app.state import STREAMLIT_PARAMS as APP_STREAMLIT_PARAMS
 from collapse import budget
 from collapse.budget import max_replicates
@@ -218,7 +220,8 @@ def page_spec(page: str):
     """The page's ``app.PageKnobs`` (knobs, base scenario, choices), read from its source; None without."""
     path = SPEC_FILES[page]
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    namespace = {"app": app, **vars(knobs_module), **vars(scenario_module), **vars(sampled_page_module)}
+    namespace = {"app": app, **vars(knobs_module), **vars(scenario_module), **vars(sampled_page_module),
+                 **vars(presets_module)}
     for statement in tree.body:  # the page's own constants (plain assignments, no calls) come first
         if isinstance(statement, ast.Assign) and not any(isinstance(n, ast.Call) for n in ast.walk(statement)):
             try:
@@ -282,13 +285,16 @@ def expected(page: str, params: dict) -> Expected:
         good["model"] = default_model(good["world"])
     try:
         scenario = spec.base.replace(**good)
-        budget.check(scenario)  # the page prices a scenario before it runs it
+        if scenario != spec.base and scenario not in PRESET_SCENARIOS:  # the pages' own and famous ones run
+            budget.check(scenario)  # the page prices a scenario before it runs it
     except ScenarioError:
         bad.add("scenario")
         scenario = spec.base
     clamped = False
-    if "replicates" in names:
-        ceiling = max(1, max_replicates(scenario.to_dict()))
+    if "replicates" in names:  # the slider reaches what a visitor may ask for in full size
+        ceiling = max(1, max_replicates(scenario.to_dict(), budget.FULL_SIZE_SECONDS))
+        if scenario == spec.base or scenario in PRESET_SCENARIOS:
+            ceiling = max(ceiling, scenario.replicates)
         clamped = scenario.replicates > ceiling
         if clamped:
             scenario = scenario.replace(replicates=ceiling)
@@ -394,7 +400,7 @@ def test_url_warnings_survive_a_replicates_clamp():
     params = {"world": "zipf", "generations": "2000", "vocabulary_size": "50000", "sample_size": "10",
               "replicates": "20", "seed": "x"}
     budget.check(Scenario(world="zipf", model="categorical", generations=2000, vocabulary_size=50_000,
-                          sample_size=10, replicates=20))  # the budget admits 20 replicates
+                          sample_size=10, replicates=20), budget.FULL_SIZE_SECONDS)  # 20 replicates may be asked for
     at = open_page("1_Vocabulary", params)
     assert not at.exception and at.session_state["replicates"] == 20
     assert any("`seed`" in w.value for w in at.warning)

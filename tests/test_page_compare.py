@@ -44,8 +44,9 @@ def test_fractions_and_pasted_links():
 
 
 def test_over_budget_comparisons_are_refused():
-    at = open_page(world="heavy_tailed", synthetic_fraction="0", sample_size="20000", generations="100",
-                   replicates="20")
+    # replacing fits in the budget, accumulating with a subsample of a growing pool does not
+    at = open_page(world="heavy_tailed", synthetic_fraction="0", sample_size="2000", generations="100",
+                   replicates="50")
     assert not at.exception
     assert at.error and "would need about" in at.error[0].value
     assert len(at.get("plotly_chart")) == 0
@@ -59,6 +60,6 @@ def test_bad_compare_value_warns():
 
 def test_the_budget_counts_every_compared_scenario():
     # each synthetic fraction alone fits in the budget; the four together do not
-    at = open_page(compare="fractions", world="heavy_tailed", sample_size="20000", generations="100", replicates="25")
+    at = open_page(compare="fractions", world="heavy_tailed", sample_size="2000", generations="100", replicates="50")
     assert not at.exception
     assert at.error and "together these scenarios need" in at.error[0].value

@@ -9,6 +9,8 @@ from .cache import run_and_charts, with_progress
 from .data import data_for
 from .frame import presenting, share_and_download, show_chart, sidebar, start_page
 from .state import PageKnobs, current_scenario, show_problems, write_url
+from .warm import start as start_warming
+from .warm import visitor
 from .widgets import knob_panel
 
 # A fresh server runs its very first script through Streamlit's old pages-folder
@@ -17,7 +19,8 @@ from .widgets import knob_panel
 # other page names. The flag Streamlit sets itself once st.navigation has run,
 # set as soon as any page imports the app.
 PagesManager.uses_pages_directory = False
+start_warming()
 
 __all__ = ["PageKnobs", "current_scenario", "data_for", "knob_panel", "presenting", "run_and_charts",
-           "share_and_download", "show_chart", "show_problems", "sidebar", "start_page", "with_progress",
-           "write_url"]
+           "share_and_download", "show_chart", "show_problems", "sidebar", "start_page", "visitor",
+           "with_progress", "write_url"]

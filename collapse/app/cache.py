@@ -10,6 +10,7 @@ on disk).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -64,8 +65,9 @@ class SharedCache:
             done.set()
 
 
-#: scenario JSON + data key -> (Run, charts). A dashboard entry holds ~1 MB of figures.
-RUNS = SharedCache(max_entries=64)
+#: scenario JSON + data key -> (Run, charts): room for everything the warmer
+#: computes (~200 scenarios) and the class's own.
+RUNS = SharedCache(max_entries=int(os.environ.get("COLLAPSE_CACHE_ENTRIES", 400)))
 #: scenario JSON + data key -> the CSV text of the results, made when someone downloads it.
 CSV = SharedCache(max_entries=8)
 

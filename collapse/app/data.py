@@ -14,7 +14,6 @@ from ..userdata import (
     numbers_from_bytes,
     text_from_bytes,
 )
-from .state import PageKnobs
 
 #: The project's folder (examples/ sits beside collapse/).
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -83,13 +82,3 @@ def data_panel(kind: str, container) -> None:
                 st.session_state["world"] = CUSTOM_WORLDS[kind]
         if user_data(kind):
             st.success(f"In use: {user_data(kind)[1]}", icon="✅")
-
-
-def custom_world_check(spec: PageKnobs) -> None:
-    """World "custom" from a link without uploaded data: say why, and use the default world."""
-    for kind, world in CUSTOM_WORLDS.items():
-        if st.session_state.get("world") == world and user_data(kind) is None:
-            pending = st.session_state.setdefault("_problems_pending", {})
-            pending["world"] = (f"{world} means your own data, which a share link cannot carry; upload it "
-                                "under \"Your own data\"")
-            st.session_state["world"] = spec.base.world

@@ -8,10 +8,11 @@ from plotly.basedatatypes import BaseFigure
 from ..export import file_stem
 from ..scenario import Scenario
 from .cache import results_file
-from .data import custom_world_check, data_for, data_panel
+from .data import data_for, data_panel
 from .state import (
     PageKnobs,
     current_scenario,
+    custom_world_check,
     load_url_once,
     share_url,
     show_problems,

@@ -13,8 +13,13 @@ import streamlit as st
 
 from .. import budget
 from ..knobs import KNOBS, ScenarioError, default_model, format_value, parse_value
+from ..presets import PRESETS
 from ..scenario import Scenario, parse_query_params
+from .cache import RUNS
+from .data import CUSTOM_WORLDS, data_for, user_data
 
+#: The presets' scenarios: famous results a class opens together, always admitted.
+PRESET_SCENARIOS = frozenset(preset.scenario() for preset in PRESETS)
 #: URL parameters about the view, not the scenario: Streamlit's embedding, and
 #: ``present=1``, the presentation view (no knobs, large type) for projectors and iframes.
 STREAMLIT_PARAMS = {"embed", "embed_options", "present"}
@@ -74,7 +79,8 @@ def load_url_once(spec: PageKnobs) -> None:
         ours["model"] = default_model(ours["world"][-1])
     scenario, problems = parse_query_params(ours, spec.base)
     try:
-        budget.check(scenario)
+        if scenario != spec.base and scenario not in PRESET_SCENARIOS:
+            budget.check(scenario)
     except ScenarioError as err:
         problems["scenario"] = str(err)
         scenario = spec.base
@@ -101,11 +107,40 @@ def current_scenario(spec: PageKnobs) -> tuple[Scenario, str | None]:
         if spec.model_follows_world:
             values["model"] = default_model(values["world"])
         scenario = last_good.replace(**values)
-        budget.check(scenario)
+        admit(scenario, spec)
     except ScenarioError as err:
         return last_good, str(err)
     st.session_state["_last_good"] = scenario
     return scenario, None
+
+
+def admit(scenario: Scenario, spec: PageKnobs) -> None:
+    """Raise ScenarioError unless the scenario may run now on this shared server.
+
+    It may when it is the page's own default or a preset (both computed once
+    for everyone, at server start), already computed (a cache hit costs
+    nothing), within the work budget, or asked for in full size (up to
+    ``budget.FULL_SIZE_SECONDS``, offered with a button by :func:`show_problems`).
+    """
+    if free(scenario, spec):
+        return
+    try:
+        budget.check(scenario)
+    except ScenarioError:
+        budget.check(scenario, budget.FULL_SIZE_SECONDS)  # beyond this even a click cannot run it
+        if st.session_state.get("_full_size") != scenario.to_json():
+            st.session_state["_full_size_offer"] = scenario.to_json()
+            raise
+
+
+def free(scenario: Scenario, spec: PageKnobs) -> bool:
+    """True if the scenario costs this server nothing more: the page's default, a preset, or already computed."""
+    return (scenario == spec.base or scenario in PRESET_SCENARIOS
+            or (scenario.to_json(), data_for(scenario)[0]) in RUNS)
+
+
+def _run_full_size(scenario_json: str) -> None:
+    st.session_state["_full_size"] = scenario_json
 
 
 def write_url(scenario: Scenario, spec: PageKnobs) -> None:
@@ -135,3 +170,19 @@ def show_problems(scenario: Scenario, refusal: str | None) -> None:
             st.warning(f"URL parameter `{key}`: {message}. Using the default instead.", icon="⚠️")
     if refusal:
         st.error(f"These settings were not run: {refusal}. The charts still show the previous settings.", icon="⛔")
+        offer = st.session_state.pop("_full_size_offer", None)
+        if offer is not None:
+            seconds = budget.estimate_seconds(Scenario.from_json(offer).to_dict())
+            st.button(f"Run the full-size version (about {seconds:.2g} s of computing)", key="full_size",
+                      on_click=_run_full_size, args=(offer,), help="This server is shared: a run this size makes everyone wait "
+                      "a little, so it starts only when you ask.")
+
+
+def custom_world_check(spec: PageKnobs) -> None:
+    """World "custom" from a link without uploaded data: say why, and use the default world."""
+    for kind, world in CUSTOM_WORLDS.items():
+        if st.session_state.get("world") == world and user_data(kind) is None:
+            pending = st.session_state.setdefault("_problems_pending", {})
+            pending["world"] = (f"{world} means your own data, which a share link cannot carry; upload it "
+                                "under \"Your own data\"")
+            st.session_state["world"] = spec.base.world

@@ -6,8 +6,9 @@ import streamlit as st
 
 from .. import budget
 from ..knobs import KNOBS, Knob, ScenarioError, parse_value
+from ..scenario import Scenario
 from .data import CUSTOM_WORLDS, user_data
-from .state import PageKnobs
+from .state import PageKnobs, free
 
 #: Plain words for the values of choice knobs.
 CHOICE_LABELS = {
@@ -84,13 +85,20 @@ def _replicates_widget(knob: Knob, spec: PageKnobs, container, **common) -> None
     knobs = st.session_state.get("_last_good", spec.base).to_dict()
     try:
         knobs.update({n: parse_value(n, st.session_state[n]) for n in spec.names})
-        ceiling = max(1, budget.max_replicates(knobs))
+        # what can run at all: beyond the interactive budget a button offers it (see state.admit)
+        ceiling = max(1, budget.max_replicates(knobs, budget.FULL_SIZE_SECONDS))
     except ScenarioError:
         ceiling = int(knob.high)
+    else:
+        try:
+            if free(Scenario(**knobs), spec):  # a default or a preset keeps its replicates
+                ceiling = max(ceiling, knobs["replicates"])
+        except ScenarioError:  # too many rows: the ceiling above holds
+            pass
     if st.session_state["replicates"] > ceiling:
         st.session_state["replicates"] = ceiling
         container.info(f"Replicates lowered to {ceiling:,} to keep each run under about "
-                       f"{budget.BUDGET_SECONDS:g} s.")
+                       f"{budget.FULL_SIZE_SECONDS:g} s.")
     container.slider(knob.label, 1, max(ceiling, 2), step=1, **common)
 
 
