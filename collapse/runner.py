@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .budget import check
 from .families import gaussian, sampled, vocabulary
 from .scenario import Scenario
 from .web import web_composition
@@ -79,10 +80,23 @@ def simulate(scenario: Scenario, data=None, progress=None) -> Run:
     return Run(scenario, results, world, detail, web)
 
 
-def run(scenario: Scenario, data=None) -> pd.DataFrame:
+def run(scenario: Scenario | None = None, data=None, *, budget: float | None = None, **knobs) -> pd.DataFrame:
     """Simulate a scenario and measure it: the tidy results table.
 
-    ``data`` is your own numbers (world "custom") or text (world "custom_text").
+    Parameters
+    ----------
+    scenario : Scenario, optional
+        The scenario; or give its knobs as keywords instead
+        (``run(world="zipf", synthetic_fraction=0.5)``; unset knobs keep their
+        defaults and the model follows the world).
+    data : array or str, optional
+        Your own numbers (world ``"custom"``) or text (world ``"custom_text"``).
+    budget : float, optional
+        Refuse (:class:`~collapse.knobs.ScenarioError`) a scenario whose
+        estimated cost is over this many seconds of computing, as the web app
+        does; by default a run is not capped.
+    **knobs
+        Knob values, when no ``scenario`` is given.
 
     Returns
     -------
@@ -94,7 +108,25 @@ def run(scenario: Scenario, data=None) -> pd.DataFrame:
         rows hold the real world's own values. A web run (``data_source="web"``)
         also has the web's columns (``ai_share_of_web``, ...) and the
         answers' metrics (``answer_...``).
+
+    Raises
+    ------
+    ScenarioError
+        A knob out of range (the message names it), or over ``budget``.
+
+    Examples
+    --------
+    >>> import collapse
+    >>> table = collapse.run(synthetic_fraction=0.5, generations=50, replicates=100)
+    >>> table.groupby("generation")["std"].median().iloc[-1]  # doctest: +SKIP
+    0.93...
     """
+    if scenario is None:
+        scenario = Scenario(**knobs)
+    elif knobs:
+        raise TypeError("give a scenario or knobs, not both")
+    if budget is not None:
+        check(scenario, budget)
     return simulate(scenario, data).results
 
 
