@@ -17,7 +17,9 @@ PAGES = {
                 url_path="What_is_model_collapse"),
     ],
     "Worlds": [
-        st.Page("pages/1_Vocabulary.py", title="Vocabulary", icon=":material/chat:", url_path="Vocabulary"),
+        st.Page("pages/6_Chatbot.py", title="A chatbot learns from chatbots", icon=":material/forum:",
+                url_path="Chatbot"),
+        st.Page("pages/1_Vocabulary.py", title="Words that vanish", icon=":material/chat:", url_path="Vocabulary"),
         st.Page("pages/2_The_polluted_web.py", title="The polluted web", icon=":material/public:",
                 url_path="The_polluted_web"),
         st.Page("pages/4_Shapes.py", title="Shapes", icon=":material/scatter_plot:", url_path="Shapes"),
@@ -25,6 +27,8 @@ PAGES = {
     ],
     "Tools": [
         st.Page("pages/3_Compare.py", title="Compare", icon=":material/compare_arrows:", url_path="Compare"),
+        st.Page("pages/7_Phase_diagram.py", title="Phase diagram", icon=":material/grid_on:",
+                url_path="Phase_diagram"),
         st.Page("pages/9_About_the_model.py", title="About the model", icon=":material/menu_book:",
                 url_path="About_the_model"),
     ],

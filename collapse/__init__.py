@@ -6,5 +6,6 @@ The engine behind the app; it never imports streamlit.
 from .knobs import ScenarioError
 from .runner import run, simulate
 from .scenario import Scenario
+from .sweep import sweep
 
-__all__ = ["Scenario", "ScenarioError", "run", "simulate"]
+__all__ = ["Scenario", "ScenarioError", "run", "simulate", "sweep"]

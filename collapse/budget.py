@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .knobs import KNOBS, WORLDS_SAMPLED, WORLDS_VOCABULARY, ScenarioError
+from .families.text import scenario_seconds
+from .knobs import KNOBS, WORLDS_SAMPLED, WORLDS_TEXT, WORLDS_VOCABULARY, ScenarioError
 from .scenario import MAX_ROWS, Scenario, synthetic_count
 
 #: What one interactive request may cost on a shared server, in seconds of
@@ -33,6 +34,8 @@ def check(scenario: Scenario, ceiling: float | None = None) -> None:
     if seconds > ceiling:
         if scenario.is_vocabulary:
             lower = "vocabulary_size, sample_size, replicates or generations"
+        elif scenario.family == "text":
+            lower = "sample_size, replicates, generations or ngram_order"
         elif scenario.is_sampled or (scenario.world != "gaussian" and scenario.real_count() > 0):
             lower = "sample_size, replicates or generations"
         else:
@@ -54,6 +57,8 @@ def estimate_seconds(knobs: dict[str, Any]) -> float:
         # the synthetic share varies year by year: price real and model data both in play
         sampled = knobs["world"] not in WORLDS_VOCABULARY and knobs["world"] != "gaussian"
         knobs = {**knobs, "data_source": "mix", "synthetic_fraction": 0.0 if sampled else 0.5, "answers": True}
+    if knobs["world"] in WORLDS_TEXT:
+        return scenario_seconds(knobs)
     if knobs["world"] in WORLDS_SAMPLED:
         return generations * replicates * _sampled_step_seconds(knobs) + replicates * 0.01
     if knobs["world"] in WORLDS_VOCABULARY:

@@ -1,7 +1,8 @@
-"""The command line: ``python -m collapse run | figure`` (one parser for every subcommand).
+"""The command line: ``python -m collapse run | figure | sweep`` (one parser for every subcommand).
 
 ``run`` writes one scenario's tidy results; ``figure`` exports one chart with
-its caption and a footnote naming the scenario.
+its caption and a footnote naming the scenario; ``sweep`` runs a grid of
+scenarios into one Parquet file (:mod:`collapse.sweep`).
 
 Every knob of :class:`~collapse.scenario.Scenario` has a flag with the same
 name (dashes for underscores). Bad input exits with status 2 and one line
@@ -21,6 +22,7 @@ from .export import EXPORT_SUFFIXES, chart, export_figure, results_csv, results_
 from .knobs import KNOBS, ScenarioError, format_value, parse_value
 from .runner import run
 from .scenario import Scenario
+from .sweep import add_sweep_arguments, sweep_command
 from .userdata import MAX_UPLOAD_BYTES, numbers_from_bytes, text_from_bytes
 
 
@@ -97,7 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_knob_flags(figure_parser)  # the same flags as `python -m collapse run`
     figure_parser.add_argument("--output", "-o", required=True, metavar="FILE",
                                help="the file to write; its suffix picks the type: .png, .svg or .html")
+    sweep_parser = commands.add_parser(
+        "sweep",
+        help="run every combination of knob values into one tidy Parquet file (parallel, resumable)",
+        description="Run every combination of knob values (several values after a knob's flag, or a TOML grid) "
+        "into one tidy Parquet file: on all local cores (joblib) or a Dask cluster; resumable.",
+    )
+    add_sweep_arguments(sweep_parser)
     run_parser.set_defaults(handler=run_command, subparser=run_parser)
+    sweep_parser.set_defaults(handler=lambda args, _: sweep_command(args), subparser=sweep_parser)
     figure_parser.set_defaults(handler=figure_command, subparser=figure_parser)
     return parser
 

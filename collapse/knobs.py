@@ -17,9 +17,11 @@ from typing import Any
 WORLDS_1D = ("gaussian", "heavy_tailed", "bimodal", "custom")
 WORLDS_VOCABULARY = ("english", "zipf", "custom_text")
 WORLDS_SAMPLED = ("mixture_2d", "digits")
+WORLDS_TEXT = ("sherlock", "custom_prose")
 MODELS_1D = ("gaussian_mle", "gaussian_unbiased")
 MODELS_VOCABULARY = ("categorical",)
 MODELS_SAMPLED = ("gaussian_mixture", "kernel_density")
+MODELS_TEXT = ("ngram",)
 MODES = ("replace", "accumulate", "accumulate_subsample")
 DATA_SOURCES = ("mix", "web")
 
@@ -28,6 +30,7 @@ FAMILIES = {
     "gaussian": (WORLDS_1D, MODELS_1D),
     "vocabulary": (WORLDS_VOCABULARY, MODELS_VOCABULARY),
     "sampled": (WORLDS_SAMPLED, MODELS_SAMPLED),
+    "text": (WORLDS_TEXT, MODELS_TEXT),
 }
 FAMILY_OF_WORLD = {world: family for family, (worlds, _) in FAMILIES.items() for world in worlds}
 
@@ -135,13 +138,16 @@ _KNOB_LIST = [
          "a Student-t with rare extreme values (heavy_tailed) or two humps (bimodal), each with "
          "mean 0 and standard deviation 1; or a vocabulary: real English word frequencies "
          "(english) or Zipf's law (zipf); or four 2-D clusters, one of them rare (mixture_2d), or "
-         "handwritten digits (digits); or your own numbers (custom) or text (custom_text).", choices=WORLDS_1D + WORLDS_VOCABULARY + WORLDS_SAMPLED),
+         "handwritten digits (digits); or real prose, The Adventures of Sherlock Holmes (sherlock); or your own "
+         "numbers (custom), text as word frequencies (custom_text) or as prose (custom_prose).",
+         choices=WORLDS_1D + WORLDS_VOCABULARY + WORLDS_SAMPLED + WORLDS_TEXT),
     Knob("model", str, "How each generation is fitted: a bell curve by maximum likelihood "
          "(gaussian_mle, variance divides by M) or with the unbiased variance "
          "(gaussian_unbiased, divides by M-1); for vocabularies, word counts divided by the "
          "number of words read (categorical); for clusters and digits, scikit-learn's Gaussian mixture "
-         "(gaussian_mixture) or kernel density (kernel_density).",
-         choices=MODELS_1D + MODELS_VOCABULARY + MODELS_SAMPLED),
+         "(gaussian_mixture) or kernel density (kernel_density); for prose, an n-gram language model "
+         "fitted by counting (ngram).",
+         choices=MODELS_1D + MODELS_VOCABULARY + MODELS_SAMPLED + MODELS_TEXT),
     Knob("synthetic_fraction", float, "Share of each generation's training data that the "
          "previous model wrote (0 = all fresh real data, 1 = only its own output).",
          low=0.0, high=1.0),
@@ -165,6 +171,10 @@ _KNOB_LIST = [
          low=10, high=50_000),
     Knob("zipf_exponent", float, "Exponent of the zipf world: word i is used in proportion "
          "to i^(-exponent); larger = fewer words do most of the work.", low=0.5, high=3.0),
+    Knob("ngram_order", int, "How many words the language model reads before it writes the next: 1 = word "
+         "frequencies only, 2 = the last word (bigrams), 3 = the last two (trigrams).", low=1, high=3),
+    Knob("document_length", int, "Words and punctuation marks (tokens) in each document the language model "
+         "reads and writes; every document starts at the beginning of a sentence.", low=5, high=500),
     Knob("top_k", int, "The model only writes its k most likely words (0 = no limit).",
          low=0, high=50_000),
     Knob("top_p", float, "Nucleus decoding: the model only writes its most likely words "
@@ -223,6 +233,8 @@ _LOOKS = {
     "vocabulary_size": ("Vocabulary: number of distinct words", "select_slider",
                         (100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000), None),
     "zipf_exponent": ("Zipf exponent", "slider", 0.05, ("world", "zipf")),
+    "ngram_order": ("Words of context the model reads (n-gram order - 1)", "slider", 1, None),
+    "document_length": ("Document length (tokens)", "select_slider", (10, 20, 30, 50, 100, 200, 500), None),
     "top_k": ("Top-k: write only the k likeliest words (0 = off)", "number_input", 1, None),
     "top_p": ("Top-p: write only the likeliest words covering this share (1 = off)", "slider", 0.01, None),
     "data_sampling": ("Fresh data from your numbers", "selectbox", None, None),

@@ -21,6 +21,8 @@ PAGE_DEFAULTS = {
     "The_polluted_web": dict(data_source="web", generations=40, sample_size=50, replicates=100, ai_output=0.1,
                              ai_growth=0.25, human_decline=0.6, retrieval_share=0.5),
     "Compare": dict(generations=100, sample_size=50, replicates=100),
+    "Chatbot": dict(world="sherlock", model="ngram", generations=20, sample_size=10_000, document_length=50,
+                    replicates=3),
     "Shapes": dict(world="mixture_2d", model="gaussian_mixture", sample_size=100, generations=30, replicates=3),
     "Digits": dict(world="digits", model="gaussian_mixture", n_components=10, bandwidth=1.0, sample_size=300,
                    generations=15, replicates=2),
@@ -72,6 +74,12 @@ PRESETS = (
     Preset("Low temperature and top-p decoding", "A chatbot that favours its likeliest words loses its "
            "vocabulary within a few generations, however much text it reads.", "Seddik et al. 2024", "Vocabulary",
            dict(temperature=0.8, top_p=0.9, sample_size=1_000_000, generations=50, replicates=10)),
+    Preset("A chatbot that reads only chatbots", "A language model trained on real prose, then on what the "
+           "last model wrote: plausible pseudo-prose at first, then the same phrases over and over.",
+           "Shumailov et al., Nature 2024 (OPT)", "Chatbot", dict(synthetic_fraction=1.0, generations=20)),
+    Preset("Greedy decoding", "A model that always favours its likeliest words (temperature 0.5) repeats itself "
+           "within a few generations.", "Holtzman et al. 2020; Seddik et al. 2024", "Chatbot",
+           dict(temperature=0.5, generations=10)),
     Preset("The Nature paper's mixture", "A Gaussian mixture refitted on its own samples: clusters shrink "
            "and merge, and the rare cluster vanishes.", "Shumailov et al., Nature 2024", "Shapes",
            dict(synthetic_fraction=1.0, sample_size=100, generations=30)),

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .budget import check
-from .families import gaussian, sampled, vocabulary
+from .families import gaussian, sampled, text, vocabulary
 from .scenario import Scenario
 from .web import web_composition
 
@@ -23,6 +23,7 @@ FAMILIES = {
     "gaussian": (gaussian, gaussian.make_world),
     "vocabulary": (vocabulary, vocabulary.make_vocabulary),
     "sampled": (sampled, lambda scenario, data=None: sampled.make_sample_world(scenario)),
+    "text": (text, text.make_corpus),
 }
 #: The web's columns copied into every row of a web run.
 WEB_COLUMNS = ["ai_share_of_web", "ai_share_of_training", "human_output", "filtered_out"]

@@ -63,6 +63,9 @@ class Scenario:
         Number of words V of a vocabulary world.
     zipf_exponent : float
         Exponent of the ``zipf`` world.
+    ngram_order, document_length : int
+        The text family's language model: words of context plus one, and
+        tokens per document.
     top_k, top_p : int, float
         Decoding limits of a vocabulary model's output (0 and 1: no limit).
     data_sampling : {"resample", "smoothed"}
@@ -96,6 +99,8 @@ class Scenario:
     tail_thresholds: tuple[float, ...] = (2.0, 3.0)
     tail_index: float = 5.0
     vocabulary_size: int = 5_000
+    ngram_order: int = 2
+    document_length: int = 50
     zipf_exponent: float = 1.1
     top_k: int = 0
     top_p: float = 1.0

@@ -23,7 +23,7 @@ KNOBS = app.PageKnobs(
 )
 app.start_page(KNOBS)
 
-st.title("When a chatbot learns from chatbots")
+st.title("Words that vanish")
 st.markdown(
     "A language model, boiled down to how often it uses each word, is retrained generation after "
     "generation on text that earlier generations wrote. Rare words are never written, so the next "
@@ -40,7 +40,7 @@ for column, name in zip(top + bottom, ["rank_frequency", "surviving", "entropy",
     with column:
         app.show_chart(*charts[name], name, scenario)
 
-st.subheader("What the model writes")
+st.header("What the model writes")  # h2 under the page's h1
 real_text, model_text = sample_texts(vocabulary_run, scenario)
 left, right = st.columns(2)
 left.markdown("**Words drawn from real text** (generation 0)")
@@ -50,7 +50,7 @@ right.info(model_text)
 st.caption("Words are drawn one by one from each word-frequency model, so neither reads as sentences; "
            "compare how varied they are.")
 
-st.subheader("Words that died")
+st.header("Words that died")
 table = lost_words(vocabulary_run)
 if table.empty:
     st.write("In this run the model lost no word.")

@@ -36,7 +36,8 @@ scenario = app.sidebar(KNOBS)
 run, charts = app.run_and_charts(scenario, *app.data_for(scenario))
 st.info(web_story(run.results, run.web, scenario, summarize(run.results)))
 
-left, right = st.columns(2)
-for column, name in zip([left, right, left], ["web", "web_quality", "web_training"]):
+# what the web holds and what the model trains on, side by side; then what it loses, full width
+for column, name in zip(st.columns(2), ["web", "web_training"]):
     with column:
         app.show_chart(*charts[name], name, scenario)
+app.show_chart(*charts["web_quality"], "web_quality", scenario)

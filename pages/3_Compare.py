@@ -80,7 +80,5 @@ app.share_and_download(scenario, KNOBS)
 
 if len(runs) >= 2:
     results = {label: (s, app.run_and_charts(s)[0].results) for label, s in runs.items()}
-    columns = st.columns(3)
-    for column, metric in zip(columns, ("std", "tail", "distance")):
-        with column:
-            app.show_chart(*compare_chart(results, metric), metric, scenario)
+    for metric in ("std", "tail", "distance"):  # full width, one under the other: room for every legend entry
+        app.show_chart(*compare_chart(results, metric), metric, scenario)

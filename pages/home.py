@@ -37,6 +37,6 @@ for column, name in zip(top + bottom, ["distribution", "tails", "spread", "dista
         app.show_chart(*charts[name], name, scenario)
 
 if not app.presenting():
-    st.subheader("Presets: famous results, one click each")
+    st.header("Presets: famous results, one click each")  # h2 under the page's h1
     for preset in PRESETS:
         st.markdown(f"**[{preset.name}]({preset.url()})**: {preset.shows} *Source: {preset.source}.*")

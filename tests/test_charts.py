@@ -11,8 +11,8 @@ from collapse import theory
 from collapse.charts.gaussian import all_charts as gaussian_charts
 from collapse.charts.gaussian import spread_theory, typical_replicate
 from collapse.charts.sampled import shapes_charts
-from collapse.charts.vocabulary import all_vocabulary_charts
 from collapse.charts.style import OKABE_ITO, percent
+from collapse.charts.vocabulary import all_vocabulary_charts
 from collapse.families.sampled import simulate_samples
 from collapse.families.vocabulary import simulate_vocabulary
 from collapse.runner import run, summarize
@@ -105,3 +105,115 @@ def test_helpers():
     assert shown_generations(2) == [1, 2]
     assert [percent(x) for x in (0.0455003, 0.0027, 0.0, 1e-9)] == ["4.6 %", "0.27 %", "0 %", "less than 0.001 %"]
     assert OKABE_ITO["vermillion"] == "#D55E00"
+
+
+# -- every chart on a phone, by keyboard, for a screen reader ------------------------------------
+SMALL_RUNS = {
+    "gaussian": Scenario(generations=20, replicates=5, sample_size=50),
+    "vocabulary": Scenario(world="english", model="categorical", vocabulary_size=500, sample_size=500,
+                           generations=20, replicates=3),
+    "web": Scenario(data_source="web", generations=20, sample_size=50, replicates=5, retrieval_share=0.5),
+    "shapes": Scenario(world="mixture_2d", model="kernel_density", sample_size=100, generations=6, replicates=1),
+    "digits": Scenario(world="digits", model="gaussian_mixture", n_components=5, sample_size=100, generations=4,
+                       replicates=1),
+}
+
+
+@pytest.fixture(scope="module")
+def every_chart():
+    """name -> (dict figure, caption, Figure) for every kind of run, small."""
+    from collapse.charts import all_charts as charts_of
+    from collapse.runner import simulate
+
+    made = {}
+    for scenario in SMALL_RUNS.values():
+        for name, (figure, caption) in charts_of(simulate(scenario), scenario).items():
+            made[name] = (figure.to_dict(), caption, figure)
+    return made
+
+
+def test_every_chart_lets_a_swipe_scroll_the_page_and_keeps_its_legend_off_the_plot(every_chart):
+    assert len(every_chart) >= 18
+    for name, (figure, caption, built) in every_chart.items():
+        layout = figure["layout"]
+        go.Figure(copy.deepcopy(figure))  # valid (plotly raises on an unknown property)
+        assert layout["dragmode"] is False, name  # nothing to drag: a finger scrolls the page
+        axes = [k for k in layout if k.startswith(("xaxis", "yaxis"))]
+        assert axes and all(layout[a].get("fixedrange") is True for a in axes), name
+        for axis in axes:  # short axis titles: a phone's plot is ~290 px wide and ~200 px high
+            text = (layout[axis].get("title") or {}).get("text", "")
+            assert len(text) <= 30, (name, text)
+        title = layout["title"]
+        assert title["yref"] == "container" and title["pad"]["t"] >= 30, name  # under the toolbar's strip
+        legend = layout.get("legend", {})
+        if any(t.get("showlegend", True) and t.get("name") for t in figure["data"]):
+            # under the x axis, in the figure's own coordinates: Plotly reserves its room
+            assert legend.get("orientation") == "h" and legend.get("yref") == "container", name
+            assert legend.get("y") == 0 and legend.get("yanchor") == "bottom", name
+        assert built.title == title["text"] and caption, name
+
+
+def test_bands_are_told_apart_by_hatching_and_keep_out_of_the_legend(every_chart):
+    figure, _, _ = every_chart["web_quality"]
+    bands = [t for t in figure["data"] if t.get("fill") == "tonexty"]
+    assert len(bands) == 2 and not any(t.get("showlegend", True) for t in bands)
+    assert "fillpattern" not in bands[0] and bands[1]["fillpattern"]["shape"] == "/"
+    lines = [t for t in figure["data"] if str(t.get("name", "")).endswith(": median")]
+    assert [t["line"]["dash"] for t in lines] == ["solid", "dash"]
+    assert lines[0]["line"]["color"] != lines[1]["line"]["color"]
+    assert figure["layout"]["legend"]["title"]["text"] == "Shaded: 10-90 % of runs"
+
+
+def test_the_web_lists_only_the_layers_it_draws():
+    scenario = SMALL_RUNS["web"]
+    from collapse.charts.web import web_composition_chart
+    from collapse.runner import simulate
+
+    web = simulate(scenario).web
+    names = [t["name"] for t in web_composition_chart(web, scenario)[0].data]
+    assert names == ["written by people", "written by AI"]  # no filter: nothing removed, no legend entry
+    filtered = scenario.replace(detector_recall=0.5)
+    names = [t["name"] for t in web_composition_chart(simulate(filtered).web, filtered)[0].data]
+    assert names == ["written by people", "written by AI", "removed by the filter"]
+
+
+def test_compared_scenarios_differ_in_colour_dash_and_hatching():
+    from collapse.charts.compare import compare_chart
+
+    base = Scenario(generations=20, replicates=5, sample_size=50)
+    runs = {m: (base.replace(mode=m), run(base.replace(mode=m))) for m in ("replace", "accumulate",
+                                                                            "accumulate_subsample")}
+    figure, caption = compare_chart(runs, "std")
+    lines = [t for t in figure.data if str(t.get("name", "")).endswith(": median")]
+    assert len({t["line"]["color"] for t in lines}) == len({t["line"]["dash"] for t in lines}) == 3
+    hatches = [t.get("fillpattern", {}).get("shape", "") for t in figure.data if t.get("fill") == "tonexty"]
+    assert len(set(hatches)) == 3
+    shown = [t["name"] for t in figure.data if t.get("showlegend", True) and t.get("name")]
+    assert shown == ["replace: median", "accumulate: median", "accumulate_subsample: median", "real world"]
+
+
+def test_a_player_has_its_own_strip_and_a_keyboard_twin(every_chart):
+    for name in ("distribution", "rank_frequency", "clusters_player"):
+        figure, _, built = every_chart[name]
+        layout = figure["layout"]
+        (slider,), (buttons,) = layout["sliders"], layout["updatemenus"]
+        # between the title and the plot: the buttons on one row, the slider under them
+        assert slider["y"] == buttons["y"] == 1 and slider["yanchor"] == buttons["yanchor"] == "bottom", name
+        assert buttons["pad"]["b"] > slider["pad"]["b"] and layout["margin"]["t"] >= 150, name
+        generations = built.generations_played
+        assert generations == [int(s["label"]) for s in slider["steps"]], name
+        first = built.at_generation(generations[0])  # what the page's generation slider shows
+        index = built.frames[0]["traces"][0]
+        assert first.to_dict()["layout"]["sliders"][0]["active"] == 0
+        assert np.array_equal(first.data[index]["y"], built.frames[0]["data"][0]["y"])
+        assert first.data[index]["name"] == f"\u25b6 generation {generations[0]}"
+        assert built.layout["sliders"][0]["active"] == len(generations) - 1  # the cached figure is untouched
+        with pytest.raises(ValueError, match="not one of the player's"):
+            built.at_generation(10_000)
+
+
+def test_the_digits_grid_says_what_it_shows(every_chart):
+    figure, caption, built = every_chart["digits"]
+    assert built.description.startswith("A grid of 8 by 8 pixel handwritten digits, 12 to a row: the top row "
+                                        "real digits, then one run's samples at generations 1, 2, 3 and 4.")
+    assert "(generation 1: " in caption and "for real digits" in caption

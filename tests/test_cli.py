@@ -42,6 +42,7 @@ BAD = {
     "--sample-size": "1", "--replicates": "abc", "--mode": "keep", "--temperature": "0",
     "--tail-thresholds": "-2", "--tail-index": "2", "--seed": "-5",
     "--vocabulary-size": "3", "--zipf-exponent": "9", "--top-k": "-1", "--top-p": "0",
+    "--ngram-order": "4", "--document-length": "2",
     "--n-components": "0", "--bandwidth": "-1", "--data-sampling": "bootstrap",
     "--data-source": "internet", "--human-output": "0", "--human-decline": "2", "--ai-output": "-1",
     "--ai-growth": "5", "--archive-share": "1.5", "--detector-recall": "-1",

@@ -32,10 +32,10 @@ from pathlib import Path  # noqa: E402
 
 import plotly.graph_objects as go  # noqa: E402
 import pytest  # noqa: E402
-from collapse.cli import main  # noqa: E402
 
 from collapse.charts import CHART_NAMES, REGISTRY  # noqa: E402
 from collapse.charts.style import Figure  # noqa: E402
+from collapse.cli import main  # noqa: E402
 from collapse.export import (  # noqa: E402
     EXPORT_WIDTH,
     chart,
@@ -54,7 +54,9 @@ FITS = {**{n: SMALL for n in CHARTS_1D}, **{n: SMALL_WORDS for n in CHARTS_VOCAB
         **{n: SMALL_WEB for n in CHARTS_WEB}}
 SMALL_SHAPES = Scenario(world="mixture_2d", sample_size=50, generations=3, replicates=1)
 SMALL_DIGITS = Scenario(world="digits", sample_size=50, generations=2, replicates=1)
-FITS = {**FITS, **{n: SMALL_SHAPES for n in REGISTRY["shapes"][0]}, **{n: SMALL_DIGITS for n in REGISTRY["digits"][0]}}
+SMALL_TEXT = Scenario(world="sherlock", sample_size=2_000, generations=3, replicates=2)
+FITS = {**FITS, **{n: SMALL_SHAPES for n in REGISTRY["shapes"][0]}, **{n: SMALL_DIGITS for n in REGISTRY["digits"][0]},
+        **{n: SMALL_TEXT for n in REGISTRY["text"][0]}}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -101,7 +103,7 @@ def test_every_chart_is_drawn_for_a_scenario_it_fits(name):
 
 @pytest.mark.parametrize("name", CHART_NAMES)
 def test_a_chart_refuses_scenarios_it_does_not_fit_in_one_line(name):
-    for scenario in {SMALL, SMALL_WORDS, SMALL_WEB, SMALL_SHAPES, SMALL_DIGITS} - {FITS[name]}:
+    for scenario in {SMALL, SMALL_WORDS, SMALL_WEB, SMALL_SHAPES, SMALL_DIGITS, SMALL_TEXT} - {FITS[name]}:
         if name in CHARTS_WEB and scenario.data_source == "web":
             continue
         with pytest.raises(ValueError) as info:

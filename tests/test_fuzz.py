@@ -49,11 +49,10 @@ import collapse.app.sampled_page as sampled_page_module
 import collapse.knobs as knobs_module
 import collapse.presets as presets_module
 import collapse.scenario as scenario_module
-from collapse import app
+from collapse import app, budget
 from collapse.app.data import CUSTOM_WORLDS as APP_CUSTOM_WORLDS
 from collapse.app.state import PRESET_SCENARIOS
 from collapse.app.state import STREAMLIT_PARAMS as APP_STREAMLIT_PARAMS
-from collapse import budget
 from collapse.budget import max_replicates
 from collapse.cli import main as cli_main
 from collapse.families.gaussian import tail_column
@@ -116,6 +115,8 @@ GOOD_VALUES = {
     "zipf_exponent": ["0.5", "1.1", "3"],
     "top_k": ["0", "1", "50", "50000"],
     "top_p": ["1", "0.5", "0.01", "0.9"],
+    "ngram_order": ["1", "2", "3"],
+    "document_length": ["10", "50", "500"],
     "seed": ["0", "7", "4294967295", "3"],
 }
 #: Keys no page knows (never a Streamlit parameter).

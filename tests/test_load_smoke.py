@@ -31,6 +31,8 @@ EXPECTED_CHARTS = {
     "Compare": 1,
     "Shapes": 5,
     "Digits": 4,
+    "Chatbot": 4,
+    "Phase_diagram": 1,
     "About_the_model": 0,
 }
 

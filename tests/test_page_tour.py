@@ -9,9 +9,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from collapse.charts.style import percent
-from collapse.families.vocabulary import simulate_vocabulary
 from collapse.knobs import KNOBS, format_value
-from collapse.runner import run, summarize
+from collapse.runner import run, simulate, summarize
 from collapse.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,13 +134,16 @@ def test_step_3_states_the_engines_spread_with_fresh_data():
     assert f"went from 1.00 to {median:.3g}" in sentence(at)
 
 
-def test_step_5_states_the_engines_surviving_words():
+def test_step_5_quotes_the_chatbot_and_states_its_repetition():
     at = go_to(open_page(), 5)
     knob(at, 5).set_value(0.8).run()
     scenario = shown_scenario(at)
-    assert scenario.world == "english" and scenario.vocabulary_size == 2_000 and scenario.temperature == 0.8
-    alive = summarize(simulate_vocabulary(scenario).results).loc[scenario.generations, ("surviving_words", "median")]
-    assert f"can write {alive:,.0f} of the 2,000 real words" in sentence(at)
+    assert scenario.world == "sherlock" and scenario.generations == 10 and scenario.temperature == 0.8
+    run = simulate(scenario)
+    repeated = summarize(run.results).loc[10, ("repetition", "median")]
+    assert f"A share of {percent(repeated)} of the 4-word phrases" in sentence(at)
+    quoted = " ".join(run.detail.samples[10][0].split()[:30])
+    assert f"the model writes after 10 generations: “{quoted}" in sentence(at)
 
 
 def test_step_6_states_the_webs_numbers():
@@ -209,7 +211,7 @@ def test_a_knob_keeps_its_value_while_you_visit_other_steps():
 def test_run_alone_each_step_links_to_its_page_by_address():
     at = go_to(open_page(), 5)
     links = [m.value for m in at.markdown if "](" in m.value]
-    assert len(links) == 1 and "(./Vocabulary?" in links[0] and "temperature=1" in links[0]
+    assert len(links) == 1 and "(./Chatbot?" in links[0] and "temperature=1" in links[0]
     go_to(at, 6)
     assert any("(./The_polluted_web?" in m.value for m in at.markdown)
 
@@ -217,7 +219,7 @@ def test_run_alone_each_step_links_to_its_page_by_address():
 def test_in_the_app_each_step_links_to_its_page_with_its_settings():
     at = AppTest.from_file(str(DASHBOARD), default_timeout=60).run()
     at.switch_page("pages/0_What_is_model_collapse.py").run()
-    expected = {1: "", 2: "", 3: "", 4: "", 5: "Vocabulary", 6: "The_polluted_web"}
+    expected = {1: "", 2: "", 3: "", 4: "", 5: "Chatbot", 6: "The_polluted_web"}
     for step, page in expected.items():
         go_to(at, step)
         assert_fine(at)

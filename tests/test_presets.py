@@ -10,7 +10,8 @@ from collapse.presets import PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {"": "dashboard.py", "Vocabulary": "pages/1_Vocabulary.py", "The_polluted_web": "pages/2_The_polluted_web.py",
-         "Compare": "pages/3_Compare.py", "Shapes": "pages/4_Shapes.py", "Digits": "pages/5_Digits.py"}
+         "Compare": "pages/3_Compare.py", "Shapes": "pages/4_Shapes.py", "Digits": "pages/5_Digits.py",
+         "Chatbot": "pages/6_Chatbot.py"}
 
 
 @pytest.mark.parametrize("preset", PRESETS, ids=lambda p: p.name)

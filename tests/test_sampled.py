@@ -107,3 +107,23 @@ def test_models_must_fit_sampled_worlds():
     with pytest.raises(ScenarioError, match="sample_size, replicates or generations"):
         budget.check(Scenario(world="digits", model="gaussian_mixture", sample_size=1797, generations=100,
                               replicates=20))
+
+
+def test_digits_at_the_page_defaults_look_like_digits_at_generation_one_then_fade():
+    """Generation 1 is read as digits about as surely as real ones (within 5 points), then the fade shows.
+
+    The page's model: a 20-bell-curve mixture with full covariances over a
+    30-dimensional PCA code, fitted on 300 images. (With 10 bell curves each
+    one spans two or three digit classes and its samples blur between them:
+    generation 1 already looked like noise, 7 points below the real digits.)
+    """
+    from collapse.presets import page_default
+
+    scenario = page_default("Digits")
+    G = scenario.generations
+    median = simulate_samples(scenario).results.groupby("generation").median()
+    real, first, last = median.realism[0], median.realism[1], median.realism[G]
+    assert real - first <= 0.05, (real, first)
+    assert last < first - 0.02, (first, last)  # then it fades: less sure, and every digit alike
+    assert median.pixel_diversity[G] < 0.9 * median.pixel_diversity[1]
+    assert median.pixel_diversity[G] < 0.8

@@ -25,6 +25,8 @@ BAD_VALUES = {
     "zipf_exponent": [0.4, 3.5, "steep"],
     "top_k": [-1, 50_001, 2.5],
     "top_p": [0, -0.5, 1.01, "most"],
+    "ngram_order": [0, 4, 2.5, "bigram"],
+    "document_length": [4, 501, 50.5, "long"],
     "data_sampling": ["bootstrap", 3],
     "n_components": [0, 21, 2.5],
     "bandwidth": [0, 5.5, "wide"],

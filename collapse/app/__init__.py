@@ -5,9 +5,18 @@ Pages call these; the engine (everything else in :mod:`collapse`) knows no scree
 
 from streamlit.runtime.pages_manager import PagesManager
 
+from . import frame
 from .cache import run_and_charts, with_progress
 from .data import data_for
-from .frame import presenting, share_and_download, show_chart, sidebar, start_page
+from .frame import (
+           page_link,
+           presenting,
+           share_and_download,
+           show_chart,
+           sidebar,
+           start_page,
+           start_view,
+)
 from .state import PageKnobs, current_scenario, show_problems, write_url
 from .warm import start as start_warming
 from .warm import visitor
@@ -18,9 +27,10 @@ from .widgets import knob_panel
 # dashboard.py's st.navigation: the first visitor of a shared link would see
 # other page names. The flag Streamlit sets itself once st.navigation has run,
 # set as soon as any page imports the app.
+frame.stale_navigation = PagesManager.uses_pages_directory is True  # start_page reruns once into st.navigation
 PagesManager.uses_pages_directory = False
 start_warming()
 
-__all__ = ["PageKnobs", "current_scenario", "data_for", "knob_panel", "presenting", "run_and_charts",
-           "share_and_download", "show_chart", "show_problems", "sidebar", "start_page", "visitor",
+__all__ = ["PageKnobs", "page_link", "current_scenario", "data_for", "knob_panel", "presenting", "run_and_charts",
+           "share_and_download", "show_chart", "show_problems", "sidebar", "start_page", "start_view", "visitor",
            "with_progress", "write_url"]

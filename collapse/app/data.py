@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ..families.text import corpus_from_text
 from ..scenario import Scenario
 from ..userdata import (
     MAX_NUMBERS,
@@ -17,9 +18,12 @@ from ..userdata import (
 
 #: The project's folder (examples/ sits beside collapse/).
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CUSTOM_WORLDS = {"numbers": "custom", "text": "custom_text"}
+CUSTOM_WORLDS = {"numbers": "custom", "text": "custom_text", "prose": "custom_prose"}
+#: The world a page falls back to when you forget your data.
+FALLBACK_WORLDS = {"numbers": "gaussian", "text": "english", "prose": "sherlock"}
 EXAMPLES = {"numbers": REPO_ROOT / "examples" / "iris_petal_length.csv",
-            "text": REPO_ROOT / "examples" / "gettysburg_and_declaration.txt"}
+            "text": REPO_ROOT / "examples" / "gettysburg_and_declaration.txt",
+            "prose": REPO_ROOT / "examples" / "gettysburg_and_declaration.txt"}
 
 
 def user_data(kind: str):
@@ -42,7 +46,7 @@ def data_panel(kind: str, container) -> None:
     Bad input gets a message naming the problem and changes nothing else.
     Data stay in this session's memory: never written to disk, never in a link.
     """
-    text_kind = kind == "text"
+    text_kind = kind in ("text", "prose")
     with container.expander("Your own data", expanded=user_data(kind) is not None):
         st.caption(
             (".txt file or pasted text" if text_kind else "CSV file or a pasted column of numbers")
@@ -68,11 +72,13 @@ def data_panel(kind: str, container) -> None:
         if forget:
             st.session_state.pop(f"_user_{kind}", None)
             if st.session_state.get("world") == CUSTOM_WORLDS[kind]:
-                st.session_state["world"] = "english" if text_kind else "gaussian"
+                st.session_state["world"] = FALLBACK_WORLDS[kind]
         if source is not None:
             raw, name = source
             try:
                 data = text_from_bytes(raw) if text_kind else numbers_from_bytes(raw)
+                if kind == "prose":
+                    corpus_from_text(data)  # long enough to learn and to hold some back?
             except ValueError as err:
                 st.error(f"{name}: {err}. Nothing was changed.", icon="⛔")
             else:

@@ -15,14 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
 
 from ..charts.style import percent
 from ..families.gaussian import tail_column
 from ..knobs import KNOBS, ScenarioError, format_value, parse_value
 from ..runner import Run, summarize
+from ..presets import page_default
 from ..scenario import Scenario
 from . import prose
+from .frame import page_link
 
 PAGE = "tour"
 #: A knob keeps its value while its step is hidden (Streamlit 1.6x; older versions reset it).
@@ -117,7 +118,11 @@ def notice_old_data(run: Run, charts: dict, scenario: Scenario) -> str:
 
 
 def notice_words(run: Run, charts: dict, scenario: Scenario) -> str:
-    return f"Writing at temperature {scenario.temperature:.2f}, {continue_with(charts['surviving'][1])}"
+    G = scenario.generations
+    words = run.detail.samples[G][0].split()
+    quote = " ".join(words[:30]) + (" …" if len(words) > 30 else "")
+    return (f"Writing at temperature {scenario.temperature:.2f}, the model writes after {G} generations: "
+            f"“{quote}” {charts['text_repetition'][1]}")
 
 
 def notice_web(run: Run, charts: dict, scenario: Scenario) -> str:
@@ -158,16 +163,16 @@ class Step:
 
 #: Every 1-D step starts from the dashboard's defaults: a bell curve, 100 examples a generation, 200 runs.
 BELL = Scenario()
-WORDS = Scenario(world="english", model="categorical", vocabulary_size=2_000, sample_size=5_000, replicates=10,
-                 generations=100)
+#: The language step: the chatbot page's model of real prose, ten generations.
+WORDS = page_default("Chatbot").replace(generations=10)
 WEB = Scenario(data_source="web", generations=40, sample_size=50, replicates=100, ai_output=0.1, ai_growth=0.25,
                human_decline=0.6, retrieval_share=0.5)
 
 #: Knobs each full page reads from its address, so a link opens it on this step's scenario.
 DASHBOARD_LINK = ("world", "synthetic_fraction", "generations", "sample_size", "mode", "temperature", "replicates",
                   "seed")
-VOCABULARY_LINK = ("world", "synthetic_fraction", "generations", "vocabulary_size", "sample_size", "temperature",
-                   "mode", "replicates", "seed")
+CHATBOT_LINK = ("world", "synthetic_fraction", "generations", "sample_size", "temperature", "mode", "replicates",
+                "seed")
 WEB_LINK = ("world", "human_decline", "ai_output", "ai_growth", "retrieval_share", "generations", "sample_size",
             "mode", "replicates", "seed")
 
@@ -195,8 +200,8 @@ STEPS = {
             "dashboard.py", "Explore old data in the dashboard", DASHBOARD_LINK, "./"),
     5: Step("words",
             TourKnob("temperature", "Temperature of the model's writing", 1.0, low=0.5, high=1.5, step=0.05),
-            WORDS, ("surviving",), notice_words,
-            "pages/1_Vocabulary.py", "Explore vocabularies", VOCABULARY_LINK, "./Vocabulary"),
+            WORDS, ("text_repetition",), notice_words,
+            "pages/6_Chatbot.py", "Read what the chatbot writes", CHATBOT_LINK, "./Chatbot"),
     6: Step("web",
             TourKnob("human_decline", "How much people stop writing as AI text spreads (0 = not at all, 1 = they "
                      "stop when the web is all AI)", 0.6, low=0.0, high=1.0, step=0.05),
@@ -264,14 +269,8 @@ def move(by: int) -> None:
 
 def link(step: Step, scenario: Scenario) -> None:
     """A link to the full page on this step's scenario (a plain link when the tour runs on its own)."""
-    params = scenario.to_query_params(step.link_knobs)
-    try:
-        st.page_link(step.link_page, label=f"{step.link_label} with these settings →", icon="🔬",
-                     query_params=params)
-    except StreamlitPageNotFoundError:
-        # run on its own (not from dashboard.py) there is no page to switch to
-        query = "&".join(f"{k}={v}" for k, v in params.items())
-        st.markdown(f"🔬 [{step.link_label} with these settings →]({step.link_url}?{query})")
+    page_link(step.link_page, step.link_url, f"{step.link_label} with these settings →",
+              scenario.to_query_params(step.link_knobs))
 
 
 def settings(scenario: Scenario) -> None:

@@ -9,7 +9,7 @@ numbers. Charts never run a simulation.
 from __future__ import annotations
 
 from ..knobs import WORLDS_1D, WORLDS_VOCABULARY
-from . import gaussian, sampled, vocabulary, web
+from . import gaussian, sampled, text, vocabulary, web
 
 #: kind of run -> (its charts' names in page order, the function building them all at once)
 REGISTRY = {
@@ -22,6 +22,7 @@ REGISTRY = {
                lambda run, s: sampled.shapes_charts(run.detail, s)),
     "digits": (("digits", "digit_classes", "digit_diversity", "digit_realism"),
                lambda run, s: sampled.digits_charts(run.detail, s)),
+    "text": (tuple(text.TEXT_CHARTS), lambda run, s: text.text_charts(run.detail, s)),
 }
 #: chart name -> the kind of run it is drawn from
 KIND_OF_CHART = {name: kind for kind, (names, _) in REGISTRY.items() for name in names}
@@ -55,6 +56,7 @@ NEEDS = {
     "web": "data_source web (a simulated web)",
     "shapes": "world mixture_2d",
     "digits": "world digits",
+    "text": "a prose world (sherlock or custom_prose)",
 }
 
 

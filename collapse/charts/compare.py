@@ -1,4 +1,8 @@
-"""The compare page's chart: several scenarios' medians and bands on one axis."""
+"""The compare page's chart: several scenarios' medians and bands on one axis.
+
+Drawn full width, one under the other: each scenario's line and band differ
+in colour, dash and hatching, and the legend names each scenario once.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from .style import (
 
 # -- compare ------------------------------------------------------------------------
 COMPARED = {
-    "std": ("Spread shrinking", "Spread (sd; real world = 1)", "median spread", "{:.2f}"),
+    "std": ("Spread shrinking", "Spread (real world = 1)", "median spread", "{:.2f}"),
     "tail": ("Tails disappearing", "Share beyond {k:g} sd (%)", "median share beyond {k:g} sd", None),
     "distance": ("Drifting away", "Distance to real world (sd)", "median distance", "{:.2f} sd"),
 }
@@ -35,9 +39,10 @@ def compare_chart(runs: dict, metric: str) -> tuple[Figure, str]:
     column, scale = (tail_column(k), 100.0) if metric == "tail" else (metric, 1.0)
     fig = Figure()
     finals = {}
-    for (label, (scenario, results)), colour in zip(runs.items(), SERIES):
+    for series, ((label, (scenario, results)), colour) in enumerate(zip(runs.items(), SERIES)):
         summary = summarize(results)
-        _median_with_band(fig, summary, column, colour, label, scale=scale)
+        # each scenario its own colour, line dash and band hatching: told apart in greyscale too
+        _median_with_band(fig, summary, column, colour, label, scale=scale, series=series)
         finals[label] = summary.loc[scenario.generations, (column, "median")]
     world = make_world(first_scenario)
     reference = {"std": 1.0, "tail": 100 * world.tail_mass(k), "distance": 0.0}[metric]

@@ -25,6 +25,7 @@ from .style import (
     _summary_chart,
     add_player,
     percent,
+    played,
     scatter,
     trace,
 )
@@ -68,20 +69,18 @@ def distribution_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.Da
     player_index = len(fig.data)
     fig.add_trace(scatter(x=x, y=_gaussian_density(x, run.at[G, "mean"], run.at[G, "std"]), mode="lines",
                              line=dict(color=OKABE_ITO["orange"], width=4), fill="tozeroy",
-                             fillcolor=_rgba(OKABE_ITO["orange"], 0.15), name=f"model at generation {G}"))
+                             fillcolor=_rgba(OKABE_ITO["orange"], 0.15), name=played(G)))
 
     # frames carry only the new y values (rounded): the page stays light
     frames = {g: dict(y=np.round(_gaussian_density(x, run.at[g, "mean"], run.at[g, "std"]), 5))
               for g in frame_generations(G)}
     peak = max(real_density.max(), *(1 / (np.sqrt(2 * np.pi) * run["std"].clip(lower=1e-12))))
     y_top = min(peak, 6 * real_density.max()) * 1.08
-    _layout(fig, "The distribution narrowing", "How likely each value is (density)", "distribution",
-            xaxis_title="Value (in standard deviations of the real world)", hovermode=False)
+    _layout(fig, "The distribution narrowing", "Density", "distribution",
+            xaxis_title="Value (sd of the real world)", hovermode=False, height=560)
     fig.update_xaxes(range=[lo, hi])
     fig.update_yaxes(range=[0, y_top])
     add_player(fig, player_index, frames, "scatter")
-    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=0.98, xanchor="right", x=0.99,
-                                  bgcolor="rgba(255,255,255,0.7)"), height=520)
     sd_last, mean_last = float(run.at[G, "std"]), float(run.at[G, "mean"])
     caption = (
         f"In a typical run, after {G} generations the model's bell curve is "
@@ -97,12 +96,18 @@ def tail_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFrame 
     world = world or make_world(scenario)
     summary = summarize(results) if summary is None else summary
     fig = Figure()
-    for k, colour in zip(scenario.tail_thresholds, SERIES):
+    for series, (k, colour) in enumerate(zip(scenario.tail_thresholds, SERIES)):
         column = tail_column(k)
-        _median_with_band(fig, summary, column, colour, f"beyond {k:g} sd", scale=100)
-        fig.add_trace(scatter(x=[0, scenario.generations], y=[100 * world.tail_mass(k)] * 2, mode="lines",
-                                 line=dict(color=colour, dash="dash", width=2), hoverinfo="skip",
+        _median_with_band(fig, summary, column, colour, f"beyond {k:g} sd", scale=100, series=series)
+        # the real world's level in black dashes, labelled on the line (a short legend)
+        real = 100 * world.tail_mass(k)
+        fig.add_trace(scatter(x=[0, scenario.generations], y=[real] * 2, mode="lines", line=REAL_LINE,
+                                 hoverinfo="skip", showlegend=False,
                                  name=f"real world: {percent(world.tail_mass(k))} beyond {k:g} sd"))
+        fig.layout.setdefault("annotations", []).append(dict(
+            text=f"real world: {percent(world.tail_mass(k))} beyond {k:g} sd", showarrow=False, xref="x domain",
+            x=1, xanchor="right", yref="y", y=float(np.log10(max(real, TAIL_FLOOR_PERCENT))), yanchor="bottom",
+            font=dict(size=12)))
     _layout(fig, "Tails disappearing", "Share in the tails (%, log)", "tails")
     # orders of magnitude are the story: a log axis, with vanished tails shown at its floor
     fig.update_yaxes(type="log", range=[np.log10(TAIL_FLOOR_PERCENT), np.log10(100)], exponentformat="none",
@@ -155,7 +160,7 @@ def spread_chart(results: pd.DataFrame, scenario: Scenario, summary: pd.DataFram
                  world=None) -> tuple[Figure, str]:
     """The model's standard deviation over generations, with the closed form where one exists."""
     summary = summarize(results) if summary is None else summary
-    fig = _summary_chart(summary, "std", OKABE_ITO["blue"], "Spread shrinking", "Spread (sd; real world = 1)",
+    fig = _summary_chart(summary, "std", OKABE_ITO["blue"], "Spread shrinking", "Spread (real world = 1)",
                          "spread", 1.0, "real world")
     overlay = spread_theory(scenario)
     if overlay is not None:

@@ -12,14 +12,18 @@ from .style import (
     OKABE_ITO,
     REAL_LINE,
     TEMPLATE,
+    TITLE_HEIGHT,
     Figure,
     _generation_axis,
     _layout,
     _median_with_band,
     add_player,
+    legend_below,
     percent,
+    played,
     scatter,
     subplots,
+    title,
     trace,
 )
 
@@ -29,7 +33,8 @@ def shapes_scatter_chart(run, scenario: Scenario) -> tuple[Figure, str]:
     """The real clusters and the model's samples at chosen generations, side by side."""
     world = Mixture2D()
     shown = sorted(run.snapshots)
-    titles = ["real world" if g == 0 else f"generation {g}" for g in shown]
+    # short panel titles: six panels share a phone's 350 px
+    titles = ["real" if g == 0 else f"gen. {g}" for g in shown]
     fig = subplots(len(shown), titles, spacing=0.02)
     colours = [OKABE_ITO[c] for c in ("blue", "green", "purple", "vermillion")]
     for col, g in enumerate(shown, start=1):
@@ -43,9 +48,9 @@ def shapes_scatter_chart(run, scenario: Scenario) -> tuple[Figure, str]:
                                        legendgroup=name, showlegend=col == 1), row=1, col=col)
     fig.update_xaxes(range=[-4.5, 4.5], showticklabels=False)
     fig.update_yaxes(range=[-4.5, 4.5], showticklabels=False, scaleanchor=None)
-    fig.update_layout(template=TEMPLATE, title=dict(text="Clusters shrink, merge and vanish", x=0, font=dict(size=18)),
-                      font=dict(size=14), height=380, margin=dict(l=10, r=10, t=80, b=10), uirevision="shapes",
-                      legend=dict(orientation="h", yanchor="top", y=-0.05, x=0))
+    fig.update_layout(template=TEMPLATE, title=title("Clusters shrink, merge and vanish"),
+                      font=dict(size=14), height=400, margin=dict(l=10, r=10, t=TITLE_HEIGHT + 24, b=10),
+                      uirevision="shapes", legend=legend_below())
     last = run.snapshots[shown[-1]]
     rare_share = float(np.mean(world.nearest_cluster(last) == world.rare))
     caption = (f"In one run, the rare cluster holds {percent(rare_share)} of the model's points at generation "
@@ -62,15 +67,13 @@ def shapes_player_chart(run, scenario: Scenario) -> tuple[Figure, str]:
     fig.add_trace(trace("scattergl", x=real[:, 0], y=real[:, 1], mode="markers", name="real world",
                                marker=dict(size=5, color="#BBBBBB")))
     fig.add_trace(scatter(x=run.frames[G][:, 0], y=run.frames[G][:, 1], mode="markers",
-                             name=f"model at generation {G}", marker=dict(size=5, color=OKABE_ITO["orange"])))
+                             name=played(G), marker=dict(size=5, color=OKABE_ITO["orange"])))
     _layout(fig, "Play it: one run, generation by generation", "", "shapes_player", hovermode=False,
-            xaxis_title="", height=520)
+            xaxis_title="", height=600)
     fig.update_xaxes(range=[-4.5, 4.5], showticklabels=False)
     fig.update_yaxes(range=[-4.5, 4.5], showticklabels=False, scaleanchor="x")
     add_player(fig, 1, {g: dict(x=run.frames[g][:, 0], y=run.frames[g][:, 1]) for g in sorted(run.frames)},
                "scatter")
-    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=0.98, xanchor="right", x=0.99,
-                                  bgcolor="rgba(255,255,255,0.7)"))
     order = sorted(run.frames)
     rare = [float(np.mean(world.nearest_cluster(run.frames[g]) == world.rare)) for g in order]
     gone = next((g for g, share in zip(order, rare) if share == 0), None)
@@ -104,7 +107,7 @@ def shapes_charts(run, scenario: Scenario) -> dict[str, tuple[Figure, str]]:
         "clusters": shapes_scatter_chart(run, scenario),
         "clusters_player": shapes_player_chart(run, scenario),
         "rare_cluster": sampled_metric_chart(run, scenario, "rare_cluster_mass", "The rare cluster fades",
-                                     "Share of points in the rare cluster (%)", "rare", OKABE_ITO["vermillion"],
+                                     "Points in the rare cluster (%)", "rare", OKABE_ITO["vermillion"],
                                      scale=100, fmt=percent, summary=summary),
         "cluster_spread": sampled_metric_chart(run, scenario, "spread", "Spread", "Spread (real world = 1)", "shape_spread",
                                        OKABE_ITO["blue"], summary=summary),
@@ -126,18 +129,24 @@ def digits_grid_chart(run, scenario: Scenario, summary: pd.DataFrame | None = No
     mosaic = np.vstack(mosaic_rows)
     fig = Figure(trace("heatmap", z=mosaic, colorscale="Greys", zmin=0, zmax=16, showscale=False, hoverinfo="skip"))
     labels = ["real digits" if g == 0 else f"generation {g}" for g in rows]
+    # square pixels: the grid keeps its shape, at the top left of the chart when the screen is narrow
     fig.update_yaxes(autorange="reversed", tickvals=[9 * i + 3.5 for i in range(len(rows))], ticktext=labels,
-                     showgrid=False, zeroline=False)
-    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, scaleanchor="y")
-    fig.update_layout(template=TEMPLATE, title=dict(text="Digits fading, generation by generation", x=0,
-                                                    font=dict(size=18)),
-                      font=dict(size=14), height=90 + 60 * len(rows), margin=dict(l=10, r=10, t=60, b=10),
-                      plot_bgcolor="white")
+                     showgrid=False, zeroline=False, constrain="domain", constraintoward="top")
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, scaleanchor="y", constrain="domain",
+                     constraintoward="left")
+    fig.update_layout(template=TEMPLATE, title=title("Digits fading, generation by generation"),
+                      font=dict(size=14), height=TITLE_HEIGHT + 20 + 48 * len(rows),
+                      margin=dict(l=10, r=10, t=TITLE_HEIGHT, b=10), plot_bgcolor="white")
+    generations = [g for g in rows if g > 0]
+    shown = ", ".join(map(str, generations[:-1])) + (" and " if len(generations) > 1 else "") + str(generations[-1])
+    fig.description = (f"A grid of 8 by 8 pixel handwritten digits, {per_row} to a row: the top row real digits, "
+                       f"then one run's samples at generation{'s' if len(generations) > 1 else ''} {shown}.")
     summary = summarize(run.results) if summary is None else summary
     G = scenario.generations
+    first = f" (generation 1: {summary.loc[1, ('realism', 'median')]:.0%})" if G > 1 else ""
     caption = (f"One run's samples (rows): after {G} generations the classifier reads "
                f"{summary.loc[G, ('classes_recognised', 'median')]:.0f} of 10 digit classes in the median model's "
-               f"output, with {summary.loc[G, ('realism', 'median')]:.0%} confidence against "
+               f"output, with {summary.loc[G, ('realism', 'median')]:.0%} confidence{first} against "
                f"{summary.loc[0, ('realism', 'median')]:.0%} for real digits.")
     return fig, caption
 
@@ -147,10 +156,10 @@ def digits_charts(run, scenario: Scenario) -> dict[str, tuple[Figure, str]]:
     return {
         "digits": digits_grid_chart(run, scenario, summary),
         "digit_classes": sampled_metric_chart(run, scenario, "classes_recognised", "Digits it can still write",
-                                        "Classes recognised in its output", "classes", OKABE_ITO["blue"],
+                                        "Classes recognised", "classes", OKABE_ITO["blue"],
                                         fmt=lambda v: f"{v:.0f} classes", summary=summary),
         "digit_diversity": sampled_metric_chart(run, scenario, "pixel_diversity", "Every digit looks alike",
-                                          "Pixel diversity (real digits = 1)", "diversity", OKABE_ITO["green"],
+                                          "Pixel diversity (real = 1)", "diversity", OKABE_ITO["green"],
                                           summary=summary),
         "digit_realism": sampled_metric_chart(run, scenario, "realism", "Do they still look like digits?",
                                         "Classifier's confidence", "realism", OKABE_ITO["purple"],

@@ -4,6 +4,11 @@ Figures are plain dicts (:class:`Figure` builds them) on a template
 registered once: plotly's object validation costs far more than the numbers.
 Colours are Okabe & Ito's colour-blind-safe palette; generations run along
 Viridis. The real world is always drawn, in black dashes.
+
+Every chart reads on a phone and by keyboard: the page scrolls over it (no
+drag, no zoom: ``dragmode`` off and fixed axes), legends sit below the plot,
+axis titles are short, and a player (Play/Pause and a generation slider) sits
+between the title and the plot, where nothing else is drawn.
 """
 
 from __future__ import annotations
@@ -71,9 +76,13 @@ class Figure:
 
     def __init__(self, *traces: dict):
         self.data: list[dict] = list(traces)
-        self.layout: dict = {"template": LAB_TEMPLATE}
+        # a swipe over a chart scrolls the page: nothing to drag, no axis to zoom
+        self.layout: dict = {"template": LAB_TEMPLATE, "dragmode": False,
+                             "xaxis": {"fixedrange": True}, "yaxis": {"fixedrange": True}}
         self.frames: list[dict] = []
         self._columns = 1
+        #: What the chart shows, in words, when its title and caption do not say it (the digits' grid).
+        self.description = ""
 
     def add_trace(self, trace: dict, row: int | None = None, col: int | None = None) -> "Figure":
         if col and col > 1:
@@ -121,6 +130,32 @@ class Figure:
         """A copy whose layout can change (cached figures are shared; the data are not copied)."""
         twin = Figure(*self.data)
         twin.layout, twin.frames, twin._columns = copy.deepcopy(self.layout), self.frames, self._columns
+        twin.description = self.description
+        return twin
+
+    @property
+    def title(self) -> str:
+        return (self.layout.get("title") or {}).get("text", "")
+
+    @property
+    def generations_played(self) -> list[int]:
+        """The generations the player shows, in order (empty without a player)."""
+        return [int(frame["name"]) for frame in self.frames]
+
+    def at_generation(self, generation: int) -> "Figure":
+        """A copy showing ``generation`` in the player: its frame's data drawn and its slider step active.
+
+        The keyboard's way to the player's frames (a page widget picks the
+        generation); the Play button still animates from there.
+        """
+        shown = self.generations_played
+        if generation not in shown:
+            raise ValueError(f"generation {generation} is not one of the player's: {shown}")
+        frame = self.frames[shown.index(generation)]
+        twin = self.copy()
+        index = frame["traces"][0]
+        twin.data[index] = {**twin.data[index], **{k: v for k, v in frame["data"][0].items() if k != "type"}}
+        twin.layout["sliders"][0]["active"] = shown.index(generation)
         return twin
 
 
@@ -133,9 +168,9 @@ def subplots(columns: int, titles: list[str], spacing: float = 0.02) -> Figure:
     for c in range(1, columns + 1):
         left = (c - 1) * (width + spacing)
         suffix = str(c) if c > 1 else ""
-        fig.layout[f"xaxis{suffix}"] = {"domain": [left, left + width], "anchor": f"y{suffix}"}
-        fig.layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", **({"matches": "y", "showticklabels": False}
-                                                                   if c > 1 else {})}
+        fig.layout[f"xaxis{suffix}"] = {"domain": [left, left + width], "anchor": f"y{suffix}", "fixedrange": True}
+        fig.layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "fixedrange": True,
+                                        **({"matches": "y", "showticklabels": False} if c > 1 else {})}
         annotations.append(dict(text=titles[c - 1], x=left + width / 2, y=1.0, xref="paper", yref="paper",
                                 xanchor="center", yanchor="bottom", showarrow=False, font=dict(size=16)))
     fig.layout["annotations"] = annotations
@@ -159,7 +194,7 @@ OKABE_ITO = {
 SERIES = [OKABE_ITO[c] for c in ("blue", "vermillion", "green", "purple", "orange")]
 REAL_LINE = dict(color=OKABE_ITO["black"], dash="dash", width=2.5)
 THEORY_LINE = dict(color=OKABE_ITO["vermillion"], dash="dot", width=3)
-GENERATION_AXIS = "Generation (times retrained)"
+GENERATION_AXIS = "Generation"  # short: a phone's chart is ~350 px wide
 
 
 #: Tail masses below this (in %) sit on the floor of the log axis.
@@ -183,21 +218,51 @@ def percent(x: float) -> str:
     return f"{p:.1f} %"
 
 
-def _layout(fig: Figure, title: str, y_title: str, key: str, **extra) -> Figure:
+#: Pixels from the chart's top to its title: the toolbar (download, full screen) sits in this
+#: strip at the right, so a long title on a phone runs under nothing.
+TITLE_TOP = 34
+#: The title's strip: its top gap and one line of 18 px type.
+TITLE_HEIGHT = TITLE_TOP + 30
+#: The player's strip under the title: the Play/Pause row, then the slider (its label, rail, ticks
+#: and the gap to the plot, as drawn at 14 px).
+BUTTONS_HEIGHT, SLIDER_HEIGHT = 36, 84
+BAND_NOTE = "Shaded: 10-90 % of runs"
+
+
+def title(text: str) -> dict:
+    """A chart's title: top left, a fixed distance from the top, clear of the toolbar."""
+    return dict(text=text, x=0, xanchor="left", xref="container", yref="container", y=1, yanchor="top",
+                pad=dict(t=TITLE_TOP, l=10), font=dict(size=18))
+
+
+def legend_below(**extra) -> dict:
+    """A horizontal legend at the foot of the chart, under the x axis: never over the data.
+
+    Placed in the figure's own coordinates (``container``), Plotly reserves
+    its height below the axis's tick labels and title, whatever the width
+    (rows of entries) or the type size; its width is the chart's, so two
+    columns of entries fit on a phone.
+    """
+    return {**dict(orientation="h", xref="container", yref="container", x=0, xanchor="left", y=0,
+                   yanchor="bottom", font=dict(size=13)), **extra}  # 13 px: two columns of entries on a phone
+
+
+def _layout(fig: Figure, title_text: str, y_title: str, key: str, **extra) -> Figure:
     settings = dict(
         template=TEMPLATE,
-        title=dict(text=title, x=0, xanchor="left", font=dict(size=18)),
+        title=title(title_text),
         xaxis_title=GENERATION_AXIS,
         yaxis_title=y_title,
         font=dict(size=14),
-        legend=dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0),
-        margin=dict(l=10, r=10, t=50, b=10),
+        legend=legend_below(),
+        margin=dict(l=10, r=10, t=TITLE_HEIGHT, b=10),
         hovermode="x unified",
-        uirevision=key,  # a rerun with new numbers keeps the user's zoom
+        height=440,
+        uirevision=key,  # a rerun with new numbers keeps what the user hid in the legend
     )
     fig.update_layout(**{**settings, **extra})
     fig.update_xaxes(automargin=True)
-    fig.update_yaxes(automargin=True)  # long axis titles push the plot, never overlap it
+    fig.update_yaxes(automargin=True)  # axis titles push the plot, never overlap it
     return fig
 
 
@@ -207,43 +272,69 @@ def _generation_axis(fig: Figure, generations: int) -> None:
     fig.update_xaxes(range=[-0.01 * generations, 1.03 * generations], tickvals=ticks)
 
 
-def _band(fig: Figure, x, low, high, colour: str, name: str) -> None:
-    """A 10-90 % band: an invisible upper edge, then the lower edge filled up to it."""
+#: Line dashes and band hatches that tell series apart without colour (series 1, 2, 3...).
+SERIES_DASH = ("solid", "dash", "dot", "dashdot", "longdash")
+SERIES_PATTERN = ("", "/", "\\", "x", ".")
+
+
+def _band(fig: Figure, x, low, high, colour: str, name: str, pattern: str = "") -> None:
+    """A 10-90 % band: an invisible upper edge, then the lower edge filled up to it (hatched if ``pattern``).
+
+    Bands have no legend entry of their own (the legend's title says what
+    shading means); a series' legend entry shows and hides its band too.
+    """
     fig.add_trace(scatter(x=x, y=high, mode="lines", line=dict(width=0), hoverinfo="skip",
                              showlegend=False, legendgroup=name))
-    fig.add_trace(scatter(x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty",
-                             fillcolor=_rgba(colour, 0.2), hoverinfo="skip", legendgroup=name,
-                             name=f"{name}: 10-90 % of runs"))
+    fill = dict(fillcolor=_rgba(colour, 0.2))
+    if pattern:
+        fill = dict(fillcolor=_rgba(colour, 0.08),
+                    fillpattern=dict(shape=pattern, fgcolor=colour, fgopacity=0.35, size=10, solidity=0.2))
+    fig.add_trace(scatter(x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty", hoverinfo="skip",
+                             legendgroup=name, showlegend=False, name=f"{name}: 10-90 % of runs", **fill))
+    fig.update_layout(legend=dict(title=dict(text=BAND_NOTE, side="top")))
 
 
-def _median_with_band(fig, summary: pd.DataFrame, metric: str, colour: str, name: str, scale: float = 1.0):
+def _median_with_band(fig, summary: pd.DataFrame, metric: str, colour: str, name: str, scale: float = 1.0,
+                      series: int = 0):
+    """Series number ``series`` (0, 1, ...): its own colour, line dash and band hatch."""
     x = summary.index.to_numpy()
-    _band(fig, x, summary[(metric, "low")] * scale, summary[(metric, "high")] * scale, colour, name)
+    _band(fig, x, summary[(metric, "low")] * scale, summary[(metric, "high")] * scale, colour, name,
+          SERIES_PATTERN[series % len(SERIES_PATTERN)])
     fig.add_trace(scatter(x=x, y=summary[(metric, "median")] * scale, mode="lines",
-                             line=dict(color=colour, width=3), name=f"{name}: median", legendgroup=name))
+                             line=dict(color=colour, width=3, dash=SERIES_DASH[series % len(SERIES_DASH)]),
+                             name=f"{name}: median", legendgroup=name))
+
+
+def played(generation: int) -> str:
+    """The legend's name for the trace the player animates (short: two legend columns on a phone)."""
+    return f"\u25b6 generation {generation}"
 
 
 def add_player(fig: Figure, trace_index: int, frames: dict, trace_type) -> None:
     """Play/pause buttons and a generation slider that animate one trace in the browser.
 
     ``frames`` maps a generation to the changed properties of that trace
-    (e.g. ``{"y": ...}``); no server round trip per frame.
+    (e.g. ``{"y": ...}``); no server round trip per frame. The player has a
+    strip of its own between the title and the plot: the buttons on one row,
+    the slider (its label at the right) on the next, so neither covers the
+    other, the legend or the title at any width. The page offers the same
+    frames to the keyboard (:meth:`Figure.at_generation`).
     """
-    fig.frames = [dict(name=str(g), traces=[trace_index], data=[trace(trace_type, name=f"model at generation {g}", **data)])
+    fig.frames = [dict(name=str(g), traces=[trace_index], data=[trace(trace_type, name=played(g), **data)])
                   for g, data in frames.items()]
     generations = list(frames)
     step = dict(mode="immediate", frame=dict(duration=0, redraw=False), transition=dict(duration=0))
     fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=-0.2,
-                          xanchor="left", yanchor="top", pad=dict(t=30),
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=1, xanchor="left",
+                          yanchor="bottom", pad=dict(b=SLIDER_HEIGHT + 2, l=0, t=0, r=0),
                           buttons=[dict(label="▶ Play", method="animate",
                                         args=[None, dict(frame=dict(duration=120, redraw=False),
                                                          transition=dict(duration=0), fromcurrent=True)]),
                                    dict(label="❚❚ Pause", method="animate", args=[[None], step])])],
-        sliders=[dict(active=len(generations) - 1, x=0.25, y=-0.2, len=0.75, yanchor="top",
-                      currentvalue=dict(prefix="Model at generation ", font=dict(size=14), xanchor="right"),
+        sliders=[dict(active=len(generations) - 1, x=0, len=1, y=1, yanchor="bottom", pad=dict(t=0, b=12),
+                      currentvalue=dict(prefix="Generation ", font=dict(size=14), xanchor="right", offset=6),
                       steps=[dict(label=str(g), method="animate", args=[[str(g)], step]) for g in generations])],
-        margin=dict(l=10, r=10, t=50, b=10),
+        margin=dict(t=TITLE_HEIGHT + BUTTONS_HEIGHT + SLIDER_HEIGHT),
     )
 
 

@@ -19,6 +19,7 @@ from .style import (
     _summary_chart,
     add_player,
     percent,
+    played,
     scatter,
 )
 
@@ -38,20 +39,18 @@ def rank_frequency_chart(run, scenario: Scenario) -> tuple[Figure, str]:
     colours = sample_colorscale("Viridis", np.linspace(0.0, 0.85, len(shown)))
     for g, colour in zip(shown[:-1], colours):  # the player below draws the last one
         fig.add_trace(scatter(**dict(zip("xy", run.rank_curves[g])), mode="lines",
-                                 line=dict(color=colour, width=2), name=f"model, generation {g}"))
+                                 line=dict(color=colour, width=2), name=f"generation {g}"))
     G = scenario.generations
     player_index = len(fig.data)
     fig.add_trace(scatter(**dict(zip("xy", run.rank_curves[G])), mode="lines",
-                             line=dict(color=OKABE_ITO["orange"], width=4), name=f"model at generation {G}"))
-    _layout(fig, "Rare words vanish first", "Share of all words", "rank_frequency", hovermode="closest")
-    fig.update_xaxes(type="log", title="Word rank (1 = most used)", range=[-0.05, np.log10(real.size) + 0.05])
+                             line=dict(color=OKABE_ITO["orange"], width=4), name=played(G)))
+    _layout(fig, "Rare words vanish first", "Share of all words", "rank_frequency", hovermode="closest", height=560)
+    fig.update_xaxes(type="log", title="Word rank (1 = commonest)", range=[-0.05, np.log10(real.size) + 0.05])
     fig.update_yaxes(type="log", exponentformat="power", dtick=1,
                      range=[np.log10(min(real.min(), min(c[1].min() for c in run.rank_curves.values()))) - 0.2,
                             0.05])
     add_player(fig, player_index, {g: dict(x=run.rank_curves[g][0], y=run.rank_curves[g][1])
                                    for g in frame_generations(G)}, "scatter")
-    fig.update_layout(legend=dict(orientation="v", yanchor="top", y=0.98, xanchor="right", x=0.99,
-                                  bgcolor="rgba(255,255,255,0.7)"), height=520)
     alive = int(np.count_nonzero(run.snapshots[G]))
     caption = (
         f"In one run, after {G} generations the model uses {alive:,} distinct words where real text uses "
@@ -96,7 +95,7 @@ def entropy_chart(run, scenario: Scenario, summary=None) -> tuple[Figure, str]:
     summary = summarize(run.results) if summary is None else summary
     real_bits = float(run.results.loc[run.results.generation == 0, "entropy_bits"].iloc[0])
     fig = _summary_chart(summary, "entropy_bits", OKABE_ITO["green"], "Text getting repetitive",
-                         "Variety of its words (entropy, bits)", "entropy", real_bits,
+                         "Word variety (entropy, bits)", "entropy", real_bits,
                          f"real text: {real_bits:.1f} bits", label_position="bottom right")
     G = scenario.generations
     median = summary.loc[G, ("entropy_bits", "median")]
@@ -112,9 +111,9 @@ def extinct_mass_chart(run, scenario: Scenario, summary=None) -> tuple[Figure, s
     """Share of real text made of words the model can no longer write."""
     summary = summarize(run.results) if summary is None else summary
     fig = _summary_chart(summary, "extinct_real_mass", OKABE_ITO["vermillion"],
-                         "Everyday language the model can no longer say",
-                         "Share of real text it cannot write (%)", "extinct", 0.0,
-                         "real world: 0 %", scale=100, label_position="bottom right")
+                         "Everyday words it can no longer say",
+                         "Real text it cannot write (%)", "extinct", 0.0,
+                         "real world: 0 %", scale=100, label_position="top right")
     G = scenario.generations
     median = summary.loc[G, ("extinct_real_mass", "median")]
     caption = (

@@ -34,15 +34,18 @@ def web_composition_chart(web: pd.DataFrame, scenario: Scenario) -> tuple[Figure
     rows = web.loc[years]
     kept_human = rows.human_output * (1 - scenario.detector_false_positive)
     kept_ai = rows.ai_output * (1 - scenario.detector_recall)
-    removed = rows.human_output + rows.ai_output - kept_human - kept_ai
+    removed = (rows.human_output + rows.ai_output - kept_human - kept_ai).clip(lower=0)
     fig = Figure()
-    for values, name, colour in [(kept_human, "written by people", OKABE_ITO["blue"]),
-                                 (kept_ai, "written by AI", OKABE_ITO["vermillion"]),
-                                 (removed, "removed by the filter", "#999999")]:
+    layers = [(kept_human, "written by people", OKABE_ITO["blue"]),
+              (kept_ai, "written by AI", OKABE_ITO["vermillion"])]
+    if float(removed.max()) > 1e-9 * float((rows.human_output + rows.ai_output).max()):  # rounding is not removal
+        layers.append((removed, "removed by the filter", "#767676"))
+    for values, name, colour in layers:
+        # colours far apart (blue, vermillion, grey), white edges between the layers; no hatching:
+        # Plotly draws no fill at all for a hatched stacked area
         fig.add_trace(scatter(x=years, y=values, mode="lines", stackgroup="web", groupnorm="percent", name=name,
-                                 line=dict(color=colour, width=0.5), fillcolor=_rgba(colour, 0.75) if colour[0] == "#"
-                                 else colour))
-    _layout(fig, "The web fills with AI text", "Share of the year's new documents (%)", "web", xaxis_title=YEAR_AXIS)
+                                 line=dict(color="white", width=1.5), fillcolor=_rgba(colour, 0.85)))
+    _layout(fig, "The web fills with AI text", "Share of new documents (%)", "web", xaxis_title=YEAR_AXIS)
     fig.update_yaxes(range=[0, 100])
     _generation_axis(fig, scenario.generations)
     share = web["ai_share_of_web"]
@@ -64,7 +67,7 @@ def web_quality_chart(results: pd.DataFrame, web: pd.DataFrame, scenario: Scenar
     summary = summarize(results) if summary is None else summary
     G = scenario.generations
     if scenario.is_vocabulary:
-        metric, scale, y_title = "entropy_bits", 1.0, "Variety of words (entropy, bits)"
+        metric, scale, y_title = "entropy_bits", 1.0, "Word variety (entropy, bits)"
         real_value = float(summary.loc[0, (metric, "median")])
         real_label = f"no-AI world: {real_value:.1f} bits"
         fmt = lambda v: f"{v:.1f} bits"  # noqa: E731
@@ -76,7 +79,8 @@ def web_quality_chart(results: pd.DataFrame, web: pd.DataFrame, scenario: Scenar
         fmt = percent
     fig = Figure()
     _median_with_band(fig, summary, metric, OKABE_ITO["blue"], "the model", scale=scale)
-    _median_with_band(fig, summary, "answer_" + metric, OKABE_ITO["green"], "its answers (with retrieval)", scale=scale)
+    _median_with_band(fig, summary, "answer_" + metric, OKABE_ITO["orange"], "its answers (with retrieval)",
+                      scale=scale, series=1)
     fig.add_trace(scatter(x=[0, G], y=[real_value * scale] * 2, mode="lines", line=REAL_LINE, name=real_label))
     title = "Its words get fewer" if scenario.is_vocabulary else "Its tails disappear"
     _layout(fig, title, y_title, "web_quality", xaxis_title=YEAR_AXIS)
@@ -96,9 +100,9 @@ def web_training_share_chart(web: pd.DataFrame, scenario: Scenario) -> tuple[Fig
     years = web.index
     fig = Figure()
     fig.add_trace(scatter(x=years, y=100 * web["ai_share_of_training"], mode="lines",
-                             line=dict(color=OKABE_ITO["vermillion"], width=3), name="AI text in the training set"))
+                             line=dict(color=OKABE_ITO["vermillion"], width=4), name="AI text in the training set"))
     fig.add_trace(scatter(x=years, y=100 * web["ai_share_of_web"], mode="lines",
-                             line=dict(color=OKABE_ITO["vermillion"], width=2, dash="dot"), name="AI text on the web"))
+                             line=dict(color=OKABE_ITO["purple"], width=3, dash="dash"), name="AI text on the web"))
     fig.add_trace(scatter(x=[0, scenario.generations], y=[0, 0], mode="lines", line=REAL_LINE,
                              name="no-AI world: 0 %"))
     _layout(fig, "What the model actually learns from", "AI-written share (%)", "web_training", xaxis_title=YEAR_AXIS)

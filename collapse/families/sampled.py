@@ -6,6 +6,8 @@ grows with M; the work budget prices it).
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -20,6 +22,27 @@ from ..scenario import (
     shown_generations,
     synthetic_schedule,
 )
+
+_blas = threading.local()
+
+
+@contextmanager
+def one_thread():
+    """:func:`~collapse.randomness.single_thread`, entered once however deeply nested.
+
+    Setting the BLAS limit looks up every loaded library (a few ms each time):
+    a run enters it once for all its fits, samples and measurements, and the
+    models' own calls inside it cost nothing.
+    """
+    if getattr(_blas, "inside", False):
+        yield
+        return
+    _blas.inside = True
+    try:
+        with single_thread():
+            yield
+    finally:
+        _blas.inside = False
 
 
 class Mixture2D:
@@ -89,14 +112,14 @@ class Digits:
     def encoder(self):
         from sklearn.decomposition import PCA
 
-        with single_thread():
+        with one_thread():
             return PCA(self.latent_dims, random_state=0).fit(self.images)
 
     @cached_property
     def classifier(self):
         from sklearn.linear_model import LogisticRegression
 
-        with single_thread():
+        with one_thread():
             return LogisticRegression(max_iter=2000).fit(self.images / 16.0, self.labels)
 
     @cached_property
@@ -145,7 +168,7 @@ class MixtureModel:
 
         seed = int(np.random.default_rng(rng).integers(2**31 - 1))
         components = min(self.n_components, len(data))
-        with single_thread():
+        with one_thread():
             self.mixture_ = GaussianMixture(components, covariance_type="full", reg_covar=1e-6,
                                             random_state=seed).fit(data)
         return self
@@ -213,14 +236,14 @@ class LatentModel:
         self.low, self.high = low, high
 
     def fit(self, images, rng=None) -> "LatentModel":
-        with single_thread():
+        with one_thread():
             self.inner.fit(self.encoder.transform(images), rng)
         return self
 
     def sample(self, n: int, rng) -> np.ndarray:
         if n == 0:
             return np.empty((0, self.encoder.n_features_in_))
-        with single_thread():
+        with one_thread():
             decoded = self.encoder.inverse_transform(self.inner.sample(n, rng))
         return np.clip(decoded, self.low, self.high)
 
@@ -275,7 +298,7 @@ def digit_metrics(images: np.ndarray, world, min_share: float = 0.01) -> tuple[f
     of the assigned classes in bits, the per-pixel diversity (mean pixel sd
     over the real digits'), and realism (the classifier's mean confidence).
     """
-    with single_thread():
+    with one_thread():
         probabilities = world.classifier.predict_proba(images / 16.0)
     shares = np.bincount(probabilities.argmax(axis=1), minlength=10) / len(images)
     return (
@@ -323,6 +346,12 @@ def simulate_samples(scenario: Scenario, synthetic_counts=None, progress=None) -
     scikit-learn's seeds are integers drawn from that stream. ``progress``,
     if given, is called with the share of the work done.
     """
+    with one_thread():  # one BLAS limit for the whole run, not one per fit
+        return _simulate_samples(scenario, synthetic_counts, progress)
+
+
+def _simulate_samples(scenario: Scenario, synthetic_counts=None, progress=None) -> SampleRun:
+    """The loop of :func:`simulate_samples`."""
     world = make_sample_world(scenario)
     G, M, R = scenario.generations, scenario.sample_size, scenario.replicates
     syn = synthetic_schedule(scenario) if synthetic_counts is None else np.asarray(synthetic_counts)
