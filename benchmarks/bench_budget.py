@@ -3,19 +3,19 @@
     python benchmarks/bench_budget.py [--random 3] [--cells 1] [--limit 2.5] [--recheck 2] [--timeout 60] [--charts]
 
 Every request is meant to cost at most about ``BUDGET_SECONDS`` (2 s) of
-computing: :class:`~collapse.scenario.Scenario` refuses any knob combination
-whose :func:`~collapse.scenario.estimate_seconds` is higher. This audit looks
+computing: :func:`~collapse.budget.check` refuses any knob combination
+whose :func:`~collapse.budget.estimate_seconds` is higher. This audit looks
 for combinations where the estimate is wrong by too much.
 
 For every valid (world, model) pair, every mode, every data source and
 synthetic fraction in {0, 0.5, 1} it searches a grid of sample sizes and
 generations (and vocabulary sizes or mixture components where they price in),
-sets replicates to :func:`~collapse.scenario.max_replicates` and keeps the
+sets replicates to :func:`~collapse.budget.max_replicates` and keeps the
 combination with the highest estimate, plus ``--cells`` random grid cells
 whose estimate is at least half the budget (with replicates at the maximum
 many cells tie near the budget, and a mispriced region need not hold the
 highest estimate); it adds ``--random`` random admitted combinations per pair
-(every knob drawn in its range, replicates at the budget's maximum). Each is timed with :func:`collapse.loop.run` (best of one:
+(every knob drawn in its range, replicates at the budget's maximum). Each is timed with :func:`collapse.runner.run` (best of one:
 the first run is what a visitor waits for). It prints, per world and model,
 the worst measured time and its estimate, and flags any time over ``--limit``
 seconds; every flagged run is timed ``--recheck`` more times and counts as
@@ -42,9 +42,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 import numpy as np  # noqa: E402
 
-from collapse.budget import BUDGET_SECONDS, max_replicates  # noqa: E402
+from collapse.budget import BUDGET_SECONDS, estimate_seconds, max_replicates  # noqa: E402
+from collapse.charts import all_charts  # noqa: E402
 from collapse.knobs import KNOBS, WORLDS_1D, ScenarioError  # noqa: E402
-from collapse.runner import run  # noqa: E402
+from collapse.runner import run, simulate  # noqa: E402
 from collapse.scenario import Scenario  # noqa: E402
 
 SAMPLE_SIZES = (2, 10, 100, 1_000, 10_000, 100_000, 10**6, 10**7, 10**8, 10**9)
@@ -128,8 +129,8 @@ def near_budget(world: str, model: str, mode: str, source: str, fraction: float,
     cells = [s for cell in size_grid(probe) if (s := admitted(**fixed, **extras, **cell)) is not None]
     if not cells:
         return []
-    top = max(cells, key=lambda s: (s.estimated_seconds(), s.sample_size, s.generations))
-    near = [s for s in cells if s is not top and s.estimated_seconds() >= BUDGET_SECONDS / 2]
+    top = max(cells, key=lambda s: (estimate_seconds(s.to_dict()), s.sample_size, s.generations))
+    near = [s for s in cells if s is not top and estimate_seconds(s.to_dict()) >= BUDGET_SECONDS / 2]
     picked = [near[i] for i in rng.choice(len(near), size=min(extra, len(near)), replace=False)] if near else []
     return [top, *picked]
 
@@ -185,26 +186,14 @@ def timed(scenario: Scenario, label: str, timeout: float) -> Timed:
         error = f"{type(err).__name__}: {err}"
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-    return Timed(scenario, scenario.estimated_seconds(), seconds, label, error)
+    return Timed(scenario, estimate_seconds(scenario.to_dict()), seconds, label, error)
 
 
 def chart_seconds(scenario: Scenario) -> float | None:
     """Seconds to simulate and build the page's charts, as a page does on a cache miss."""
-    from collapse import figures, loop
-
     start = time.perf_counter()
     try:
-        if getattr(scenario, "data_source", "mix") != "mix":
-            return None
-        if scenario.is_vocabulary:
-            vocabulary_run = loop.simulate_vocabulary(scenario)
-            figures.all_vocabulary_charts(vocabulary_run, scenario)
-        elif getattr(scenario, "is_sampled", False):
-            sampled = loop.simulate_samples(scenario)
-            build = figures.shapes_charts if scenario.world == "mixture_2d" else figures.digits_charts
-            build(sampled, scenario)
-        else:
-            figures.all_charts(run(scenario), scenario)
+        all_charts(simulate(scenario), scenario)
     except Exception:
         return None
     return time.perf_counter() - start

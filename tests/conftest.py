@@ -70,10 +70,20 @@ def _require_browser() -> None:
     pytest.skip(reason)
 
 
+def uses_browser(item) -> bool:
+    """True if the test asks for the ``browser`` or ``page`` fixture.
+
+    A parameter of the same name (``@pytest.mark.parametrize("page", ...)``, as in
+    test_fuzz.py, where ``page`` names a Streamlit page run by AppTest) is not the fixture.
+    """
+    parametrized = getattr(getattr(item, "callspec", None), "params", {})
+    return any(name in getattr(item, "fixturenames", ()) and name not in parametrized for name in ("browser", "page"))
+
+
 def pytest_collection_modifyitems(config, items):
     reason = browser_unavailable()
     for item in items:
-        if "browser" in getattr(item, "fixturenames", ()) or "page" in getattr(item, "fixturenames", ()):
+        if uses_browser(item):
             item.add_marker(pytest.mark.browser)
         if reason and not in_ci() and item.get_closest_marker("browser"):
             # skip before any server is started; on CI the fixture fails instead
