@@ -60,7 +60,7 @@ def estimate_seconds(knobs: dict[str, Any]) -> float:
     if knobs["world"] in WORLDS_TEXT:
         return scenario_seconds(knobs)
     if knobs["world"] in WORLDS_SAMPLED:
-        return generations * replicates * _sampled_step_seconds(knobs) + replicates * 0.01
+        return generations * replicates * _sampled_step_seconds(knobs) + replicates * 0.005
     if knobs["world"] in WORLDS_VOCABULARY:
         # plus one replicate's word-by-word record (snapshots, deaths): O(V) a generation
         tracked = generations * knobs["vocabulary_size"] * 5e-9
@@ -105,16 +105,17 @@ def _vocabulary_step_seconds(knobs: dict[str, Any]) -> float:
 def _sampled_step_seconds(knobs: dict[str, Any]) -> float:
     """One generation of one replicate with a scikit-learn model: fit, sample, measure.
 
-    Measured on 2 cores with one BLAS thread (benchmarks/bench_engine.py).
+    Measured on this project's 2-core machine with one BLAS thread while it was
+    shared (load average ~5), so the estimates err on the dear side.
     """
     M = knobs["sample_size"]
     if knobs["mode"] == "accumulate":
         M = M * (knobs["generations"] + 1) / 2  # the pool grows: its average size
     if knobs["model"] == "kernel_density":  # digits: encoding M images costs ~1 us each
-        return 25e-3 + 1.5e-6 * M if knobs["world"] == "digits" else 5e-3 + 3e-7 * M
+        return 2e-3 + 0.7e-6 * M if knobs["world"] == "digits" else 5e-3 + 2e-6 * M
     if knobs["world"] == "digits":
-        return 40e-3 + 6e-6 * M * knobs["n_components"]
-    return 20e-3 + 1e-6 * M * knobs["n_components"]
+        return 3e-3 + 3e-6 * M * knobs["n_components"]
+    return 6e-3 + 0.8e-6 * M * knobs["n_components"]
 
 
 def max_replicates(knobs: dict[str, Any], ceiling: float | None = None) -> int:

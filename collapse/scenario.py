@@ -124,6 +124,9 @@ class Scenario:
         for knob in KNOBS.values():
             object.__setattr__(self, knob.name, knob.check(getattr(self, knob.name)))
         self._check_model_fits_world()
+        if self.family == "text" and self.sample_size < self.document_length:
+            raise ScenarioError(f"sample_size must hold at least one document of document_length "
+                                f"({self.document_length}) tokens; got {self.sample_size}")
         if self.generations * self.replicates > MAX_ROWS:
             raise ScenarioError(
                 f"generations x replicates = {self.generations * self.replicates:,} is over "

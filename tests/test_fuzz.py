@@ -52,6 +52,7 @@ import collapse.scenario as scenario_module
 from collapse import app, budget
 from collapse.app.data import CUSTOM_WORLDS as APP_CUSTOM_WORLDS
 from collapse.app.state import PRESET_SCENARIOS
+from collapse.app.widgets import replicates_top
 from collapse.app.state import STREAMLIT_PARAMS as APP_STREAMLIT_PARAMS
 from collapse.budget import max_replicates
 from collapse.cli import main as cli_main
@@ -296,6 +297,7 @@ def expected(page: str, params: dict) -> Expected:
         ceiling = max(1, max_replicates(scenario.to_dict(), budget.FULL_SIZE_SECONDS))
         if scenario == spec.base or scenario in PRESET_SCENARIOS:
             ceiling = max(ceiling, scenario.replicates)
+        ceiling = min(ceiling, replicates_top(spec))  # the slider's end on this page
         clamped = scenario.replicates > ceiling
         if clamped:
             scenario = scenario.replace(replicates=ceiling)

@@ -34,9 +34,9 @@ def test_page_draws_its_pictures_and_charts(script, title, charts):
 
 
 def test_shapes_with_fresh_data_keep_the_rare_cluster():
-    at = open_page("pages/4_Shapes.py", generations="20", replicates="2", sample_size="200")
+    at = open_page("pages/4_Shapes.py", generations="20", replicates="2", sample_size="2000")
     assert any("URL parameter `scenario`" in w.value for w in at.warning)  # over budget from a link: defaults
-    for name, value in [("generations", 20), ("replicates", 2), ("sample_size", 200)]:
+    for name, value in [("generations", 20), ("replicates", 2), ("sample_size", 2000)]:
         widget = at.slider(key=name) if name == "replicates" else at.select_slider(key=name)
         at = widget.set_value(value).run()
     at = full_size(at)
@@ -53,3 +53,30 @@ def test_bad_values_warn_on_the_digits_page():
     text = " ".join(w.value for w in at.warning)
     assert "`n_components`" in text and "`model`" in text
     assert len(at.get("plotly_chart")) == 4
+
+
+def test_the_player_has_a_keyboard_twin_that_shows_the_same_frames():
+    """The select slider under a played chart (a view, not a knob: never in the URL) picks its frame."""
+    at = open_page("pages/4_Shapes.py")
+    assert not at.exception
+
+    def player():
+        return next(json.loads(el.proto.spec) for el in at.get("plotly_chart")
+                    if json.loads(el.proto.spec)["layout"]["title"]["text"].startswith("Play it"))
+
+    before = player()
+    assert before["layout"]["sliders"][0]["active"] == len(before["frames"]) - 1
+    at = at.select_slider(key="generation_shown_clusters_player").set_value(1).run()
+    after = player()
+    assert after["layout"]["sliders"][0]["active"] == 0
+    assert after["data"][1]["name"] == "\u25b6 generation 1" and after["data"][1]["x"] == before["frames"][0]["data"][0]["x"]
+    assert "generation_shown_clusters_player" not in at.query_params
+
+
+def test_the_digits_caption_gives_generation_one_beside_the_real_digits():
+    at = open_page("pages/5_Digits.py", generations="6", replicates="1")
+    caption = next(c.value for c in at.caption if c.value.startswith("One run's samples"))
+    assert "(generation 1: " in caption and "for real digits" in caption
+    labels = [json.loads(el.proto.spec)["layout"]["title"]["text"] for el in at.get("plotly_chart")]
+    assert labels[0] == "Digits fading, generation by generation"
+    assert at.get("plotly_chart")[0].proto.alt.startswith("Digits fading, generation by generation. A grid of 8 by 8")

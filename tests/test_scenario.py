@@ -197,3 +197,9 @@ scenarios = st.builds(
 def test_round_trips(scenario):
     assert Scenario.from_query_params(scenario.to_query_params()) == scenario
     assert Scenario.from_json(scenario.to_json()) == scenario
+
+
+def test_a_text_scenario_holds_at_least_one_document():
+    with pytest.raises(ScenarioError, match="sample_size must hold at least one document of document_length"):
+        Scenario(world="sherlock", sample_size=10, document_length=50)
+    assert Scenario(world="sherlock", sample_size=50, document_length=50).model == "ngram"

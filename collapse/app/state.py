@@ -75,6 +75,11 @@ def load_url_once(spec: PageKnobs) -> None:
         if name in ours and given not in options:
             offered[name] = f"{name} must be one of {', '.join(options)} on this page; got {given!r}"
             del ours[name]
+    linked_world = ours.get("world", [""])[-1].strip()
+    custom = {world: kind for kind, world in CUSTOM_WORLDS.items()}
+    if linked_world in custom and user_data(custom[linked_world]) is None:
+        offered["world"] = _CUSTOM_WORLD_MESSAGE.format(world=linked_world)
+        del ours["world"]
     if spec.model_follows_world and "world" in ours and ours["world"][-1] in KNOBS["world"].choices:
         ours["model"] = default_model(ours["world"][-1])
     scenario, problems = parse_query_params(ours, spec.base)
@@ -178,11 +183,14 @@ def show_problems(scenario: Scenario, refusal: str | None) -> None:
                       "a little, so it starts only when you ask.")
 
 
+_CUSTOM_WORLD_MESSAGE = ('{world} means your own data, which a share link cannot carry; upload it under '
+                         '"Your own data"')
+
+
 def custom_world_check(spec: PageKnobs) -> None:
     """World "custom" from a link without uploaded data: say why, and use the default world."""
     for kind, world in CUSTOM_WORLDS.items():
         if st.session_state.get("world") == world and user_data(kind) is None:
             pending = st.session_state.setdefault("_problems_pending", {})
-            pending["world"] = (f"{world} means your own data, which a share link cannot carry; upload it "
-                                "under \"Your own data\"")
+            pending["world"] = _CUSTOM_WORLD_MESSAGE.format(world=world)
             st.session_state["world"] = spec.base.world

@@ -82,6 +82,8 @@ def knob_widget(name: str, spec: PageKnobs, container=st) -> None:
 
 def _replicates_widget(knob: Knob, spec: PageKnobs, container, **common) -> None:
     """Replicates up to the work budget for the other knobs (clamped, with a note)."""
+    # a range fixed per page: a slider whose range moves is a new widget, and Streamlit resets its value
+    top = replicates_top(spec)
     knobs = st.session_state.get("_last_good", spec.base).to_dict()
     try:
         knobs.update({n: parse_value(n, st.session_state[n]) for n in spec.names})
@@ -95,11 +97,17 @@ def _replicates_widget(knob: Knob, spec: PageKnobs, container, **common) -> None
                 ceiling = max(ceiling, knobs["replicates"])
         except ScenarioError:  # too many rows: the ceiling above holds
             pass
+    ceiling = min(ceiling, top)
     if st.session_state["replicates"] > ceiling:
         st.session_state["replicates"] = ceiling
         container.info(f"Replicates lowered to {ceiling:,} to keep each run under about "
                        f"{budget.FULL_SIZE_SECONDS:g} s.")
-    container.slider(knob.label, 1, max(ceiling, 2), step=1, **common)
+    container.slider(knob.label, 1, top, step=1, **common)
+
+
+def replicates_top(spec: PageKnobs) -> int:
+    """The replicates slider's end on a page: what its default scenario could afford in full size."""
+    return max(2, budget.max_replicates(spec.base.to_dict(), budget.FULL_SIZE_SECONDS), spec.base.replicates)
 
 
 def knob_panel(spec: PageKnobs, container=None) -> None:
