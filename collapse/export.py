@@ -143,6 +143,8 @@ def standalone_figure(figure, caption: str, scenario: Scenario):
 
     legend_below = fig.layout.legend.orientation == "h"
     legend_height = _legend_height(fig, text_width) + _GAP if legend_below else 0
+    if legend_below and fig.layout.legend.title.text:  # "Shaded: 10-90 % of runs" takes a row of its own
+        legend_height += _LEGEND_ROW
     caption_height = round(len(caption_lines) * CAPTION_SIZE * 1.35)
     footnote_height = round(len(footnote_lines) * FOOTNOTE_SIZE * 1.35)
     top = 64

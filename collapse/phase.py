@@ -64,24 +64,23 @@ GRIDS = {
     "gaussian": PhaseGrid(
         "gaussian", "A bell curve", tuple(int(m) for m in np.geomspace(10, 10_000, 10).round()),
         dict(world="gaussian", generations=100, replicates=200),
-        {"std_median": Metric("std_median", "Spread after 100 generations (real world = 1)", 1.0),
-         "tail_mass_2_median": Metric("tail_mass_2_median", "Share beyond 2 sd after 100 generations",
+        {"std_median": Metric("std_median", "Spread after 100 generations", 1.0),
+         "tail_mass_2_median": Metric("tail_mass_2_median", "Share beyond 2 sd, generation 100",
                                       0.04550026, percent=True),
-         "distance_median": Metric("distance_median", "Distance to the real world after 100 generations", 0.0)}),
+         "distance_median": Metric("distance_median", "Distance to the real world, gen. 100", 0.0)}),
     "vocabulary": PhaseGrid(
         "vocabulary", "Word frequencies", (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000),
         dict(world="english", vocabulary_size=1_000, generations=50, replicates=20),
-        {"surviving_words_median": Metric("surviving_words_median", "Words it can still write after 50 "
-                                          "generations (of 1,000)", 1_000.0),
-         "entropy_bits_median": Metric("entropy_bits_median", "Word variety after 50 generations (bits)", 0.0)}),
+        {"surviving_words_median": Metric("surviving_words_median", "Words left of 1,000, generation 50", 1_000.0),
+         "entropy_bits_median": Metric("entropy_bits_median", "Word variety (bits), generation 50", 0.0)}),
     "text": PhaseGrid(
         "text", "A language model of real prose", (1_000, 2_000, 5_000, 10_000, 20_000),
         dict(world="sherlock", generations=10, replicates=2),
-        {"distinct_2_median": Metric("distinct_2_median", "Different word pairs after 10 generations (share)", 0.0,
+        {"distinct_2_median": Metric("distinct_2_median", "Different word pairs, generation 10", 0.0,
                                      percent=True),
-         "repetition_median": Metric("repetition_median", "Repeated 4-word phrases after 10 generations",
+         "repetition_median": Metric("repetition_median", "Repeated phrases, generation 10",
                                      0.0, percent=True),
-         "perplexity_median": Metric("perplexity_median", "Perplexity of real text after 10 generations", 0.0)}),
+         "perplexity_median": Metric("perplexity_median", "Perplexity of real text, gen. 10", 0.0)}),
 }
 
 

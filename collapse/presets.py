@@ -24,8 +24,8 @@ PAGE_DEFAULTS = {
     "Chatbot": dict(world="sherlock", model="ngram", generations=20, sample_size=10_000, document_length=50,
                     replicates=3),
     "Shapes": dict(world="mixture_2d", model="gaussian_mixture", sample_size=100, generations=30, replicates=2),
-    "Digits": dict(world="digits", model="gaussian_mixture", n_components=10, bandwidth=1.0, sample_size=300,
-                   generations=15, replicates=2),
+    "Digits": dict(world="digits", model="gaussian_mixture", n_components=20, bandwidth=1.0, sample_size=300,
+                   generations=15, replicates=1),
 }
 
 

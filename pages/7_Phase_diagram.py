@@ -13,7 +13,7 @@ from collapse.charts.phase import phase_chart
 from collapse.phase import GRIDS, load
 
 app.start_view()
-st.title("Phase diagram: how much real data keeps a model alive?")
+st.title("How much real data keeps a model alive?")
 st.markdown(
     "Every cell is a whole experiment: a model retrained generation after generation on a mix of its own "
     "output (the synthetic fraction, up) and fresh real data, with a number of training examples per "

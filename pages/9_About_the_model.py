@@ -10,7 +10,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from collapse import theory
+from collapse import app, theory
 from collapse.app import prose
 from collapse.knobs import KNOBS, format_value
 from collapse.scenario import Scenario
@@ -93,6 +93,7 @@ LIVE = {
     "last_generation": GENERATIONS[-1],
 }
 
+app.start_view()
 st.title("About the model")
 for section in ("intro", "plain_words", "knobs", "charts", "maths", "variance"):
     prose.write("about", section, LIVE)

@@ -23,7 +23,7 @@ def wait_for_charts(page, count: int) -> None:
     "script,charts,heading",
     [("pages/1_Vocabulary.py", 4, "Words that vanish"),
      ("pages/6_Chatbot.py", 4, "A chatbot learns from chatbots"),
-     ("pages/7_Phase_diagram.py", 1, "Phase diagram: how much real data keeps a model alive?"),
+     ("pages/7_Phase_diagram.py", 1, "How much real data keeps a model alive?"),
      ("pages/2_The_polluted_web.py", 3, "The polluted web"),
      ("pages/3_Compare.py", 3, "Compare scenarios"),
      ("pages/9_About_the_model.py", 0, "About the model")],

@@ -133,6 +133,8 @@ def every_chart():
 
 
 def test_every_chart_lets_a_swipe_scroll_the_page_and_keeps_its_legend_off_the_plot(every_chart):
+    from collapse.charts.style import TITLE_HEIGHT, on_screen
+
     assert len(every_chart) >= 18
     for name, (figure, caption, built) in every_chart.items():
         layout = figure["layout"]
@@ -143,14 +145,19 @@ def test_every_chart_lets_a_swipe_scroll_the_page_and_keeps_its_legend_off_the_p
         for axis in axes:  # short axis titles: a phone's plot is ~290 px wide and ~200 px high
             text = (layout[axis].get("title") or {}).get("text", "")
             assert len(text) <= 30, (name, text)
-        title = layout["title"]
+        assert built.title == layout["title"]["text"] and caption, name
+
+        screen = on_screen(built).to_dict()
+        go.Figure(copy.deepcopy(screen))
+        title = screen["layout"]["title"]
         assert title["yref"] == "container" and title["pad"]["t"] >= 30, name  # under the toolbar's strip
-        legend = layout.get("legend", {})
+        assert screen["layout"]["margin"]["t"] >= TITLE_HEIGHT, name
         if any(t.get("showlegend", True) and t.get("name") for t in figure["data"]):
-            # under the x axis, in the figure's own coordinates: Plotly reserves its room
-            assert legend.get("orientation") == "h" and legend.get("yref") == "container", name
-            assert legend.get("y") == 0 and legend.get("yanchor") == "bottom", name
-        assert built.title == title["text"] and caption, name
+            # under the x axis, anchored at the foot in the figure's own coordinates: Plotly reserves its room
+            legend = screen["layout"]["legend"]
+            assert legend["orientation"] == "h" and legend["yref"] == "container", name
+            assert legend["y"] == 0 and legend["yanchor"] == "bottom", name
+        assert "pad" not in layout["title"] and layout.get("legend", {}).get("yref") is None, name  # files: as built
 
 
 def test_bands_are_told_apart_by_hatching_and_keep_out_of_the_legend(every_chart):
@@ -183,7 +190,7 @@ def test_compared_scenarios_differ_in_colour_dash_and_hatching():
     base = Scenario(generations=20, replicates=5, sample_size=50)
     runs = {m: (base.replace(mode=m), run(base.replace(mode=m))) for m in ("replace", "accumulate",
                                                                             "accumulate_subsample")}
-    figure, caption = compare_chart(runs, "std")
+    figure, _ = compare_chart(runs, "std")
     lines = [t for t in figure.data if str(t.get("name", "")).endswith(": median")]
     assert len({t["line"]["color"] for t in lines}) == len({t["line"]["dash"] for t in lines}) == 3
     hatches = [t.get("fillpattern", {}).get("shape", "") for t in figure.data if t.get("fill") == "tonexty"]
@@ -213,7 +220,7 @@ def test_a_player_has_its_own_strip_and_a_keyboard_twin(every_chart):
 
 
 def test_the_digits_grid_says_what_it_shows(every_chart):
-    figure, caption, built = every_chart["digits"]
+    _, caption, built = every_chart["digits"]
     assert built.description.startswith("A grid of 8 by 8 pixel handwritten digits, 12 to a row: the top row "
                                         "real digits, then one run's samples at generations 1, 2, 3 and 4.")
     assert "(generation 1: " in caption and "for real digits" in caption

@@ -137,3 +137,23 @@ def test_vocabulary_subsample_reads_exactly_M_words():
     run_ = simulate_vocabulary(Scenario(**{**VOCAB, "mode": "accumulate_subsample", "sample_size": 150}))
     # trained on 150 words out of a growing pool: never more than 150 distinct words
     assert run_.results.loc[run_.results.generation >= 1, "surviving_words"].max() <= 150
+
+
+@pytest.mark.parametrize("knobs", [
+    dict(),  # Poisson tables, words packed as they die
+    dict(synthetic_fraction=0.5, sample_size=5000),  # fresh text: every word keeps a cell
+    dict(mode="accumulate_subsample", temperature=0.8),
+    dict(mode="accumulate", top_k=40),
+    dict(top_p=0.9, sample_size=10**7),
+])
+def test_vocabulary_replicates_do_not_depend_on_their_neighbours(knobs, monkeypatch):
+    import collapse.families.vocabulary as engine
+
+    scenario = Scenario(**{**VOCAB, "generations": 12, "replicates": 6, **knobs})
+    alone = simulate_vocabulary(scenario.replace(replicates=1)).results
+    together = simulate_vocabulary(scenario).results
+    monkeypatch.setattr(engine, "BLOCK_CELLS", 2 * scenario.vocabulary_size)  # blocks of 2 replicates
+    blocked = simulate_vocabulary(scenario).results
+    columns = ["entropy_bits", "gini_simpson", "surviving_words", "extinct_real_mass", "top10_share", "distance"]
+    assert np.array_equal(together[columns].to_numpy(), blocked[columns].to_numpy())
+    assert np.array_equal(alone[columns].to_numpy(), together.loc[together.replicate == 0, columns].to_numpy())

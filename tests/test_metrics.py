@@ -68,3 +68,19 @@ def test_vocabulary_metrics_by_hand():
     same = dict(zip(VOCABULARY_METRICS, vocabulary_metrics(np.arange(4), real, real)))
     assert same["distance"] == pytest.approx(0, abs=1e-15) and same["extinct_real_mass"] == pytest.approx(0, abs=1e-15)
     assert same["surviving_words"] == 4
+
+
+def test_vocabulary_metrics_of_replicates_side_by_side_match_one_by_one():
+    from collapse.families.vocabulary import _segment_metrics
+
+    rng = np.random.default_rng(1)
+    real = np.sort(rng.dirichlet(np.full(400, 0.5)))[::-1]
+    rows, words = [], []
+    for size in (1, 3, 12, 70, 399):  # fewer and more words than the 10 of top10_share, and than its head
+        kept = np.sort(rng.choice(400, size, replace=False))
+        rows.append(rng.dirichlet(np.full(size, 0.7)) if size > 1 else np.ones(1))
+        words.append(kept)
+    starts = np.concatenate(([0], np.cumsum([w.size for w in words])))
+    side_by_side = _segment_metrics(np.concatenate(rows), starts, real[np.concatenate(words)])
+    for i, (w, p) in enumerate(zip(words, rows)):
+        assert side_by_side[i] == pytest.approx(vocabulary_metrics(w, p, real), rel=1e-12, abs=1e-12)

@@ -231,3 +231,31 @@ def test_low_temperature_collapses_even_with_huge_samples():
     entropy = run_.results.groupby("generation")["entropy_bits"].mean().to_numpy()
     assert np.all(np.diff(entropy[1:]) <= 0) and np.all(np.diff(entropy[1:6]) < 0)
     assert entropy[-1] == 0.0  # a single word left
+
+
+# -- the same closed forms where the engine draws by other exact methods --------------
+def test_large_samples_keep_gini_simpson_decay_and_the_martingale():
+    """M = 10^5 over 2,000 English words: Poisson counts for real text, the Poisson tables (with chunks
+    of 256 for common words) for the model's own text."""
+    from collapse.families.vocabulary import english_vocabulary
+
+    M, G, R = 10**5, 20, 300
+    run_ = simulate_vocabulary(Scenario(world="english", model="categorical", vocabulary_size=2000, sample_size=M,
+                                        synthetic_fraction=1.0, generations=G, replicates=R, seed=5))
+    real = english_vocabulary(2000).probabilities
+    H0 = theory.gini_simpson(real)
+    for n in [1, 10, G]:
+        assert_mean_matches(at_generation(run_.results, n, "gini_simpson"), theory.expected_gini_simpson(n, M, H0),
+                            f"Gini-Simpson n={n}")
+    z = (run_.final_mean[:50] - real[:50]) / np.sqrt(run_.final_var[:50] / R)  # M p0 >= 200: normal
+    assert np.all(np.abs(z) < Z)
+
+
+def test_fresh_text_stationary_level_with_the_poisson_tables():
+    """s = 0.5 at M = 1,000: every word keeps a cell, the model's 500 words come from the tables."""
+    s, G, M = 0.5, 30, 1000
+    run_ = vocabulary_run(synthetic_fraction=s, generations=G, replicates=500, sample_size=M)
+    real = zipf_vocabulary(200, 1.0).probabilities
+    H = theory.gini_simpson_with_fresh_data(G, M, s, real)
+    for n in [1, 5, G]:
+        assert_mean_matches(at_generation(run_.results, n, "gini_simpson"), H[n], f"GS n={n}")

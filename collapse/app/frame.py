@@ -8,6 +8,7 @@ import streamlit as st
 from plotly.basedatatypes import BaseFigure
 from streamlit.errors import StreamlitPageNotFoundError
 
+from ..charts.style import on_screen
 from ..export import file_stem
 from ..scenario import Scenario
 from .cache import results_file
@@ -43,7 +44,6 @@ def start_page(spec: PageKnobs) -> None:
     start_view()
     st.set_page_config(layout="wide")  # as dashboard.py sets it, for a page run on its own
     load_url_once(spec)
-    page_style()
     custom_world_check(spec)
 
 
@@ -107,15 +107,16 @@ def presenting() -> bool:
 def page_style() -> None:
     """The lab's style rules: captions at WCAG AA contrast; when presenting, no knobs and large type.
 
-    Style only, so Streamlit draws no element for it. :func:`start_page`
-    calls it, and so does :func:`show_chart` for pages without the frame
+    Style only, so Streamlit draws no element for it. :func:`start_view`
+    calls it, and so does :func:`show_chart` for pages that call neither
     (the tour): the same rules twice change nothing.
     """
     rules = f"""[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {{
             color: {CAPTION_COLOUR}; opacity: 1;
         }}
         @media (max-width: 640px) {{  /* a phone: wide tables wrap instead of scrolling the page sideways */
-            [data-testid="stMarkdownContainer"] table {{table-layout: fixed; width: 100%; overflow-wrap: anywhere;}}
+            [data-testid="stMarkdownContainer"] table {{table-layout: fixed; width: 100%; overflow-wrap: anywhere;
+                                                      font-size: 14px;}}
         }}"""
     if presenting():
         rules += f"""
@@ -147,7 +148,8 @@ def chart_alt(figure, caption: str) -> str:
     its ``role="figure"``), no separate description: the name is the title
     and the description follows it.
     """
-    parts = [figure.title.rstrip(".") + "." if figure.title else "", figure.description, caption]
+    title = figure.title + ("" if figure.title.endswith((".", "?", "!")) else ".") if figure.title else ""
+    parts = [title, figure.description, caption]
     return " ".join(p for p in parts if p) or "Chart"
 
 
@@ -178,8 +180,8 @@ def show_chart(figure, caption: str, name: str, scenario: Scenario) -> None:
     and full screen.
     """
     page_style()
-    if presenting():  # bigger type for a projector, on a copy: cached figures are shared
-        figure = figure.copy()
+    figure = on_screen(figure)  # a copy (cached figures are shared): title under the toolbar, legend at the foot
+    if presenting():  # bigger type for a projector
         figure.update_layout(font_size=PRESENTATION_FONT, title_font_size=PRESENTATION_FONT + 4,
                              legend_font_size=PRESENTATION_FONT - 2,
                              height=PRESENTATION_PLAYER_HEIGHT if figure.frames else PRESENTATION_HEIGHT)

@@ -29,7 +29,7 @@ PAGE = "tour"
 #: A knob keeps its value while its step is hidden (Streamlit 1.6x; older versions reset it).
 KEEP = {"persist_state": "page"} if "persist_state" in inspect.signature(st.slider).parameters else {}
 #: Streamlit's own URL parameters, kept in the address bar.
-STREAMLIT_PARAMS = {"embed", "embed_options"}
+STREAMLIT_PARAMS = {"embed", "embed_options", "present"}
 
 
 # -- the knobs: one per step, each with its widget and the values it offers --------

@@ -118,7 +118,7 @@ def shapes_charts(run, scenario: Scenario) -> dict[str, tuple[Figure, str]]:
 
 
 def digits_grid_chart(run, scenario: Scenario, summary: pd.DataFrame | None = None) -> tuple[Figure, str]:
-    """Sample images per shown generation, the real digits on top, in grey."""
+    """Sample images per shown generation, the real digits on top, dark grey on white."""
     rows = sorted(run.snapshots)
     per_row = min(len(run.snapshots[g]) for g in rows)
     pad = np.full((8, 1), np.nan)
@@ -127,7 +127,9 @@ def digits_grid_chart(run, scenario: Scenario, summary: pd.DataFrame | None = No
         tiles = [np.hstack([img.reshape(8, 8), pad]) for img in run.snapshots[g][:per_row]]
         mosaic_rows.append(np.vstack([np.hstack(tiles), np.full((1, 9 * per_row), np.nan)]))
     mosaic = np.vstack(mosaic_rows)
-    fig = Figure(trace("heatmap", z=mosaic, colorscale="Greys", zmin=0, zmax=16, showscale=False, hoverinfo="skip"))
+    # ink dark on white paper, as the digits were written (Plotly's "Greys" runs from black)
+    fig = Figure(trace("heatmap", z=mosaic, colorscale="Greys", reversescale=True, zmin=0, zmax=16, showscale=False,
+                       hoverinfo="skip"))
     labels = ["real digits" if g == 0 else f"generation {g}" for g in rows]
     # square pixels: the grid keeps its shape, at the top left of the chart when the screen is narrow
     fig.update_yaxes(autorange="reversed", tickvals=[9 * i + 3.5 for i in range(len(rows))], ticktext=labels,

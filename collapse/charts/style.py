@@ -8,7 +8,9 @@ Viridis. The real world is always drawn, in black dashes.
 Every chart reads on a phone and by keyboard: the page scrolls over it (no
 drag, no zoom: ``dragmode`` off and fixed axes), legends sit below the plot,
 axis titles are short, and a player (Play/Pause and a generation slider) sits
-between the title and the plot, where nothing else is drawn.
+between the title and the plot, where nothing else is drawn. On screen
+(:func:`on_screen`) the title keeps clear of the toolbar and a legend is
+anchored at the chart's foot; a file (``collapse.export``) lays out its own.
 """
 
 from __future__ import annotations
@@ -218,10 +220,10 @@ def percent(x: float) -> str:
     return f"{p:.1f} %"
 
 
-#: Pixels from the chart's top to its title: the toolbar (download, full screen) sits in this
-#: strip at the right, so a long title on a phone runs under nothing.
+#: On screen, pixels from the chart's top to its title: the toolbar (download, full screen) sits
+#: in this strip at the right, so a long title on a phone runs under nothing.
 TITLE_TOP = 34
-#: The title's strip: its top gap and one line of 18 px type.
+#: The title's strip: its top gap and one line of 18 px type (the plot starts below it).
 TITLE_HEIGHT = TITLE_TOP + 30
 #: The player's strip under the title: the Play/Pause row, then the slider (its label, rail, ticks
 #: and the gap to the plot, as drawn at 14 px).
@@ -230,21 +232,43 @@ BAND_NOTE = "Shaded: 10-90 % of runs"
 
 
 def title(text: str) -> dict:
-    """A chart's title: top left, a fixed distance from the top, clear of the toolbar."""
-    return dict(text=text, x=0, xanchor="left", xref="container", yref="container", y=1, yanchor="top",
-                pad=dict(t=TITLE_TOP, l=10), font=dict(size=18))
+    """A chart's title, top left (:func:`on_screen` moves it under the toolbar's strip)."""
+    return dict(text=text, x=0, xanchor="left", font=dict(size=18))
 
 
 def legend_below(**extra) -> dict:
-    """A horizontal legend at the foot of the chart, under the x axis: never over the data.
+    """A horizontal legend under the plot and its x axis (:func:`on_screen` anchors it at the chart's foot)."""
+    return {**dict(orientation="h", yanchor="top", y=-0.28, xanchor="left", x=0, font=dict(size=13)), **extra}
 
-    Placed in the figure's own coordinates (``container``), Plotly reserves
-    its height below the axis's tick labels and title, whatever the width
-    (rows of entries) or the type size; its width is the chart's, so two
-    columns of entries fit on a phone.
+
+def on_screen(fig: Figure) -> Figure:
+    """A copy of ``fig`` laid out for a screen of any width, from a phone's 350 px to a projector.
+
+    * The title sits a fixed :data:`TITLE_TOP` pixels from the top, under
+      the toolbar's strip: the toolbar never covers it, however long.
+    * A horizontal legend is anchored at the chart's foot in the figure's own
+      coordinates (``container``): Plotly then reserves its height under the
+      tick labels and the x-axis title, whatever rows of entries the width
+      makes or the type size, and its width is the chart's (13 px type: two
+      columns of entries on a phone). Placed as a share of the plot's height
+      instead, a legend of several rows ran into the axis title.
+
+    Files leave this out: ``collapse.export`` lays out the title and legend
+    of a standalone figure itself. Any chart of the lab's :class:`Figure`
+    takes it, built by these helpers or not.
     """
-    return {**dict(orientation="h", xref="container", yref="container", x=0, xanchor="left", y=0,
-                   yanchor="bottom", font=dict(size=13)), **extra}  # 13 px: two columns of entries on a phone
+    twin = fig.copy()
+    layout = twin.layout
+    if isinstance(layout.get("title"), dict):
+        layout["title"].update(xref="container", yref="container", y=1, yanchor="top",
+                               pad={**layout["title"].get("pad", {}), "t": TITLE_TOP, "l": 10})
+        margin = layout.setdefault("margin", {})
+        margin["t"] = max(margin.get("t", 0), TITLE_HEIGHT)
+    legend = layout.get("legend", {})
+    if legend.get("orientation") == "h":
+        legend.update(xref="container", yref="container", x=0, xanchor="left", y=0, yanchor="bottom")
+        legend.setdefault("font", {}).setdefault("size", 13)
+    return twin
 
 
 def _layout(fig: Figure, title_text: str, y_title: str, key: str, **extra) -> Figure:
