@@ -21,7 +21,7 @@ def test_every_shipped_grid_has_every_cell_once(family):
     assert (frame["generation"] == spec.base["generations"]).all()
 
 
-@pytest.mark.parametrize("family", ["gaussian", "vocabulary"])
+@pytest.mark.parametrize("family", ["gaussian", "vocabulary", "text"])
 def test_shipped_cells_are_what_the_sweep_computes_now(family):
     spec, frame = GRIDS[family], load(family)
     cells = {"synthetic_fraction": [0.5, 1.0], "sample_size": list(spec.sample_sizes[:2])}
