@@ -62,7 +62,8 @@ class Knob:
     choices: tuple[str, ...] = ()
     #: How the knob looks on a page: its label, its widget ("slider",
     #: "select_slider", "selectbox", "number_input", "text_input"), the slider's
-    #: step or the select slider's values, and (knob, value) that enables it.
+    #: step or the select slider's values, and (knob, value) that enables it
+    #: (("family", f): enabled while the world is of family f).
     label: str = ""
     widget: str = ""
     step: float | None = None
@@ -228,13 +229,14 @@ _LOOKS = {
     "replicates": ("Replicates: independent runs", "slider", 1, None),
     "mode": ("Old data", "selectbox", None, None),
     "temperature": ("Temperature of the model's output", "slider", 0.05, None),
-    "tail_thresholds": ("Tail thresholds (in sd, comma-separated)", "text_input", None, None),
+    "tail_thresholds": ("Tail thresholds (in sd, comma-separated)", "text_input", None, ("family", "gaussian")),
     "tail_index": ("Tail index of the heavy-tailed world", "slider", 0.5, ("world", "heavy_tailed")),
     "vocabulary_size": ("Vocabulary: number of distinct words", "select_slider",
-                        (100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000), None),
+                        (100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000), ("family", "vocabulary")),
     "zipf_exponent": ("Zipf exponent", "slider", 0.05, ("world", "zipf")),
-    "ngram_order": ("Words of context the model reads (n-gram order - 1)", "slider", 1, None),
-    "document_length": ("Document length (tokens)", "select_slider", (10, 20, 30, 50, 100, 200, 500), None),
+    "ngram_order": ("Words of context the model reads (n-gram order - 1)", "slider", 1, ("family", "text")),
+    "document_length": ("Document length (tokens)", "select_slider", (10, 20, 30, 50, 100, 200, 500),
+                        ("family", "text")),
     "top_k": ("Top-k: write only the k likeliest words (0 = off)", "number_input", 1, None),
     "top_p": ("Top-p: write only the likeliest words covering this share (1 = off)", "slider", 0.01, None),
     "data_sampling": ("Fresh data from your numbers", "selectbox", None, None),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from .knobs import KNOBS, format_value
+from .knobs import KNOBS, default_model, family_of, format_value
 from .scenario import Scenario
 
 #: Each page's scenario when it opens, by URL path ("" for the home page): the
@@ -29,9 +29,26 @@ PAGE_DEFAULTS = {
 }
 
 
-def page_default(page: str) -> Scenario:
-    """The scenario a page opens with (``page``: its URL path)."""
-    return Scenario(**PAGE_DEFAULTS[page])
+#: For a page whose worlds span families: the knobs a world of another family than the
+#: page's own starts with there (the polluted web's text needs whole documents and fewer
+#: replicates to stay inside a shared server's budget).
+FAMILY_DEFAULTS = {
+    "The_polluted_web": {"vocabulary": dict(sample_size=10_000, replicates=10),
+                         "text": dict(sample_size=5_000, replicates=3)},
+}
+
+
+def page_default(page: str, world: str | None = None) -> Scenario:
+    """The scenario a page opens with (``page``: its URL path), or opens with for ``world``.
+
+    A world of another family than the page's default takes its family's
+    model and, where :data:`FAMILY_DEFAULTS` gives them, its sizes.
+    """
+    base = Scenario(**PAGE_DEFAULTS[page])
+    if world is None or family_of(world) == base.family:
+        return base if world is None else base.replace(world=world)
+    return base.replace(world=world, model=default_model(world),
+                        **FAMILY_DEFAULTS.get(page, {}).get(family_of(world), {}))
 
 
 @dataclass(frozen=True)

@@ -135,7 +135,7 @@ class Scenario:
 
     @property
     def family(self) -> str:
-        """The family of the world: "gaussian", "vocabulary" or "sampled"."""
+        """The family of the world: "gaussian", "vocabulary", "sampled" or "text"."""
         return family_of(self.world)
 
     @property

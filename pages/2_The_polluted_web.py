@@ -11,16 +11,17 @@ import streamlit as st
 from collapse import app
 from collapse.charts.web import web_story
 from collapse.presets import page_default
-from collapse.runner import summarize
 
 KNOBS = app.PageKnobs(
     page="web",
     base=page_default("The_polluted_web"),
     headline=("ai_growth", "human_decline", "retrieval_share", "archive_share", "detector_recall"),
     more=("ai_output", "detector_false_positive", "world", "generations", "sample_size", "mode", "temperature",
-          "tail_thresholds", "vocabulary_size", "human_output", "replicates", "seed"),
-    choices={"world": ("gaussian", "heavy_tailed", "bimodal", "english", "zipf")},
+          "tail_thresholds", "vocabulary_size", "ngram_order", "document_length", "human_output", "replicates",
+          "seed"),
+    choices={"world": ("gaussian", "heavy_tailed", "bimodal", "english", "zipf", "sherlock")},
     model_follows_world=True,
+    world_base=lambda world: page_default("The_polluted_web", world),
 )
 app.start_page(KNOBS)
 
@@ -34,7 +35,7 @@ st.markdown(
 scenario = app.sidebar(KNOBS)
 
 run, charts = app.run_and_charts(scenario, *app.data_for(scenario))
-st.info(web_story(run.results, run.web, scenario, summarize(run.results)))
+st.info(web_story(run))
 
 # what the web holds and what the model trains on, side by side; then what it loses, full width
 for column, name in zip(st.columns(2), ["web", "web_training"]):

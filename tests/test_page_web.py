@@ -1,10 +1,16 @@
 """The polluted-web page, run headless with Streamlit's AppTest."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from collapse.charts.style import percent
+from collapse.charts.web import escape_markdown
+from collapse.presets import page_default
+from collapse.runner import simulate, summarize
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "2_The_polluted_web.py")
 
@@ -43,6 +49,44 @@ def test_the_vocabulary_web_switches_the_model_itself():
     assert not at.exception and not at.warning
     assert "Its words get fewer" in titles(at)
     assert "the model can still write" in at.info[0].value
+
+
+def test_the_text_web_brings_its_sizes_and_quotes_what_the_last_model_writes():
+    at = open_page()
+    assert at.text_input(key="tail_thresholds").disabled is False and at.slider(key="ngram_order").disabled
+    at.selectbox(key="world").set_value("sherlock").run()
+    assert not at.exception and not at.warning
+    scenario = page_default("The_polluted_web", "sherlock")
+    assert (at.session_state["sample_size"], at.session_state["replicates"]) == (5_000, 3)
+    assert (scenario.sample_size, scenario.replicates, scenario.model) == (5_000, 3, "ngram")
+    assert at.query_params["world"] == "sherlock" and at.query_params["sample_size"] == "5000"
+    assert not at.slider(key="ngram_order").disabled and at.text_input(key="tail_thresholds").disabled
+    assert "Its phrases repeat" in titles(at)
+    run = simulate(scenario)
+    summary = summarize(run.results)
+    story = at.info[0].value
+    real, last = (summary.loc[g, ("distinct_2", "median")] for g in (0, 40))
+    assert f"goes from {percent(real)} different word pairs to {percent(last)}" in story
+    assert real > 0.5 and last < 0.5 * real  # the phrases of a web full of AI text repeat
+    quoted = run.detail.samples[40][0]
+    assert story.endswith(f"In year 40 it writes: “{escape_markdown(quoted)}”")
+    at.selectbox(key="world").set_value("bimodal").run()  # back to a 1-D world: the page's own sizes
+    assert (at.session_state["sample_size"], at.session_state["replicates"]) == (50, 100)
+    assert "Its tails disappear" in titles(at)
+
+
+def test_a_link_to_the_text_web_opens_with_its_sizes():
+    at = open_page(world="sherlock", ngram_order="1")
+    assert not at.exception and not at.warning
+    assert (at.session_state["sample_size"], at.session_state["replicates"], at.session_state["ngram_order"]) == \
+        (5_000, 3, 1)
+
+
+def test_quoted_model_text_is_escaped_markdown():
+    text = "a *b* _c_ [d](e) `f` $x$ :red[g] # h <i> 1. ~j~ \\ k"
+    escaped = escape_markdown(text)
+    assert re.sub(r"\\(.)", r"\1", escaped) == text  # unescaping gives the text back
+    assert not re.search(r"(?<!\\)[*_\[\]`$:#<>~]", escaped)  # every markup character escaped
 
 
 @pytest.mark.parametrize("params,named", [({"retrieval_share": "2"}, ["retrieval_share"]),

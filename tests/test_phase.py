@@ -37,7 +37,7 @@ def test_shipped_cells_are_what_the_sweep_computes_now(family):
 
 def test_bell_curve_cells_agree_with_the_stationary_spread():
     """With fresh data the spread settles near sqrt(v*) (SCIENCE.md section 2); at s = 1 it collapses."""
-    spec, frame = GRIDS["gaussian"], load("gaussian")
+    frame = load("gaussian")
     for _, row in frame[(frame.synthetic_fraction <= 0.5) & (frame.sample_size >= 100)].iterrows():
         settled = np.sqrt(theory.stationary_variance(int(row.sample_size), row.synthetic_fraction))
         # a median of 200 replicates' sd, each within a few per cent of sqrt(v*) at M >= 100

@@ -6,7 +6,8 @@ from urllib.parse import parse_qsl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from collapse.presets import PRESETS
+from collapse.app import warm
+from collapse.presets import PAGE_DEFAULTS, PRESETS, page_default
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {"": "dashboard.py", "Vocabulary": "pages/1_Vocabulary.py", "The_polluted_web": "pages/2_The_polluted_web.py",
@@ -46,3 +47,13 @@ def test_preset_results_say_what_they_claim():
         caption = next(c.value for c in at.caption if c.value.startswith("Over 500 generations"))
         spreads.append(float(caption.split(" to ")[1].split(" of")[0]))
     assert spreads[0] < 0.1 < 0.8 < spreads[1]
+
+
+def test_the_warmer_holds_every_page_default_every_preset_and_each_pages_other_families():
+    wanted = warm.scenarios()
+    assert len(wanted) == len(set(wanted))
+    expected = [page_default(page) for page in PAGE_DEFAULTS] + [p.scenario() for p in PRESETS]
+    expected += [page_default("The_polluted_web", world) for world in ("english", "sherlock")]
+    assert set(expected) <= set(wanted)
+    first = wanted[: len(PAGE_DEFAULTS) + 2]  # most wanted first: what a page opens on, in each family
+    assert {s.family for s in first if s.data_source == "web"} == {"gaussian", "vocabulary", "text"}

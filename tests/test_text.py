@@ -319,6 +319,29 @@ def test_a_replicate_does_not_depend_on_the_others(sherlock):
     assert np.allclose(first[list(TEXT_METRICS)], one[list(TEXT_METRICS)], rtol=1e-12)
 
 
+def test_the_webs_answers_mix_retrieved_real_text_with_the_model(sherlock):
+    G, R = 4, 40
+    kwargs = dict(generations=G, sample_size=2000, replicates=R, seed=5)
+    plain = simulate_text(sherlock, **kwargs).results
+    answers = {w: simulate_text(sherlock, answer_real_weight=np.full(G + 1, w), **kwargs).results
+               for w in (0.0, 0.5, 1.0)}
+    for frame in answers.values():  # measuring the answers leaves the models' own draws alone
+        assert frame[list(TEXT_METRICS)].equals(plain[list(TEXT_METRICS)])
+    none = answers[0.0]  # nothing retrieved: the answers are the model's own text
+    np.testing.assert_array_equal(none.answer_distinct_2, none.distinct_2)
+    np.testing.assert_array_equal(none.answer_repetition, none.repetition)
+
+    def at(frame, name, generation):
+        return frame.loc[frame.generation == generation, name].to_numpy()
+
+    # everything retrieved: real passages, at generation 0's level while the model (s = 1) collapses
+    assert_same_level(at(answers[1.0], "answer_distinct_2", G), at(plain, "distinct_2", 0), "retrieved")
+    with pytest.raises(AssertionError):
+        assert_same_level(at(plain, "distinct_2", G), at(plain, "distinct_2", 0), "the model")
+    half = at(answers[0.5], "answer_distinct_2", G).mean()
+    assert at(plain, "distinct_2", G).mean() < half < at(plain, "distinct_2", 0).mean()
+
+
 def test_accumulating_keeps_phrases_that_replacing_loses(sherlock):
     kwargs = dict(generations=8, sample_size=2000, replicates=8, seed=4)
     final = {mode: metric(simulate_text(sherlock, mode=mode, **kwargs), "distinct_2", 8)

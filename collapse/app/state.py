@@ -6,13 +6,14 @@ session-state entry and the ``Scenario`` field agree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from .. import budget
-from ..knobs import KNOBS, ScenarioError, default_model, format_value, parse_value
+from ..knobs import KNOBS, ScenarioError, default_model, family_of, format_value, parse_value
 from ..presets import PRESETS
 from ..scenario import Scenario, parse_query_params
 from .cache import RUNS
@@ -43,6 +44,9 @@ class PageKnobs:
     model_follows_world: bool = False
     #: The page's own URL parameters (not scenario knobs) with their defaults; the page checks them.
     extra: dict = field(default_factory=dict)
+    #: world -> the page's scenario for a world of that family (sizes that suit it), for a page
+    #: whose worlds span families: a world of another family brings its own sample size and replicates.
+    world_base: Callable[[str], Scenario] | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -80,9 +84,12 @@ def load_url_once(spec: PageKnobs) -> None:
     if linked_world in custom and user_data(custom[linked_world]) is None:
         offered["world"] = _CUSTOM_WORLD_MESSAGE.format(world=linked_world)
         del ours["world"]
+    base = spec.base
     if spec.model_follows_world and "world" in ours and ours["world"][-1] in KNOBS["world"].choices:
         ours["model"] = default_model(ours["world"][-1])
-    scenario, problems = parse_query_params(ours, spec.base)
+        if spec.world_base is not None:
+            base = spec.world_base(ours["world"][-1])
+    scenario, problems = parse_query_params(ours, base)
     try:
         if scenario != spec.base and scenario not in PRESET_SCENARIOS:
             budget.check(scenario)
@@ -102,6 +109,17 @@ def load_url_once(spec: PageKnobs) -> None:
     st.session_state.pop("_problems", None)
     st.session_state["_last_good"] = scenario
     st.session_state["_page"] = spec.page
+
+
+def world_changed(spec: PageKnobs) -> None:
+    """The world widget's callback: a world of another family brings that family's sizes on this page."""
+    old, new = st.session_state.get("_last_good", spec.base).world, st.session_state["world"]
+    if new not in KNOBS["world"].choices or family_of(new) == family_of(old):
+        return
+    old_base, new_base = spec.world_base(old), spec.world_base(new)
+    for name in spec.names:
+        if name != "world" and getattr(old_base, name) != getattr(new_base, name):
+            st.session_state[name] = _to_widget(name, getattr(new_base, name))
 
 
 def current_scenario(spec: PageKnobs) -> tuple[Scenario, str | None]:

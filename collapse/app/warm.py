@@ -14,8 +14,8 @@ import os
 import threading
 import time
 
-from ..knobs import ScenarioError
-from ..presets import PAGE_DEFAULTS, PRESETS, page_default
+from ..knobs import FAMILIES, ScenarioError
+from ..presets import FAMILY_DEFAULTS, PAGE_DEFAULTS, PRESETS, page_default
 from ..scenario import Scenario
 from .cache import RUNS, run_and_charts
 from .tour import STEPS
@@ -49,8 +49,11 @@ _last = 0.0
 
 
 def scenarios() -> list[Scenario]:
-    """What to warm, most wanted first: page defaults, presets, tour steps, then slider positions."""
+    """What to warm, most wanted first: page defaults (per family), presets, tour steps, slider positions."""
     wanted = [page_default(page) for page in PAGE_DEFAULTS]
+    # a page's worlds of other families, as its world menu opens them (the first world of each)
+    wanted += [page_default(page, FAMILIES[family][0][0]) for page, families in FAMILY_DEFAULTS.items()
+               for family in families]
     wanted += [preset.scenario() for preset in PRESETS]
     for step in STEPS.values():
         knob = step.knob

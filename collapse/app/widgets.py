@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from .. import budget
-from ..knobs import KNOBS, Knob, ScenarioError, parse_value
+from ..knobs import FAMILY_OF_WORLD, KNOBS, Knob, ScenarioError, family_of, parse_value
 from ..scenario import Scenario
 from .data import CUSTOM_WORLDS, user_data
-from .state import PageKnobs, free
+from .state import PageKnobs, free, world_changed
 
 #: Plain words for the values of choice knobs.
 CHOICE_LABELS = {
@@ -26,6 +26,8 @@ CHOICE_LABELS = {
     "mixture_2d": "Four clusters, one rare",
     "custom": "Your numbers",
     "custom_text": "Your text",
+    "sherlock": "Real prose (Sherlock Holmes)",
+    "custom_prose": "Your prose",
     "digits": "Handwritten digits",
     "gaussian_mixture": "Gaussian mixture (scikit-learn)",
     "kernel_density": "Kernel density (scikit-learn)",
@@ -73,7 +75,13 @@ def knob_widget(name: str, spec: PageKnobs, container=st) -> None:
     common = dict(key=name, help=f"{knob.help} Allowed: {knob.allowed()}.")
     if knob.enabled_when:
         other, value = knob.enabled_when
-        common["disabled"] = st.session_state.get(other) != value
+        if other == "family":
+            world = st.session_state.get("world", spec.base.world)
+            common["disabled"] = world not in FAMILY_OF_WORLD or family_of(world) != value
+        else:
+            common["disabled"] = st.session_state.get(other) != value
+    if name == "world" and spec.world_base is not None:
+        common.update(on_change=world_changed, args=(spec,))
     if name == "replicates":
         _replicates_widget(knob, spec, container, **common)
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ..families.gaussian import make_world, tail_column
@@ -71,6 +73,11 @@ def web_quality_chart(results: pd.DataFrame, web: pd.DataFrame, scenario: Scenar
         real_value = float(summary.loc[0, (metric, "median")])
         real_label = f"no-AI world: {real_value:.1f} bits"
         fmt = lambda v: f"{v:.1f} bits"  # noqa: E731
+    elif scenario.family == "text":
+        metric, scale, y_title = "distinct_2", 100.0, "Different word pairs (% of all pairs written)"
+        real_value = float(summary.loc[0, (metric, "median")])
+        real_label = f"no-AI world: {percent(real_value)}"
+        fmt = percent
     else:
         k = scenario.tail_thresholds[0]
         metric, scale, y_title = tail_column(k), 100.0, f"Share beyond {k:g} sd (%)"
@@ -82,7 +89,8 @@ def web_quality_chart(results: pd.DataFrame, web: pd.DataFrame, scenario: Scenar
     _median_with_band(fig, summary, "answer_" + metric, OKABE_ITO["orange"], "its answers (with retrieval)",
                       scale=scale, series=1)
     fig.add_trace(scatter(x=[0, G], y=[real_value * scale] * 2, mode="lines", line=REAL_LINE, name=real_label))
-    title = "Its words get fewer" if scenario.is_vocabulary else "Its tails disappear"
+    title = {"vocabulary": "Its words get fewer", "text": "Its phrases repeat"}.get(scenario.family,
+                                                                                     "Its tails disappear")
     _layout(fig, title, y_title, "web_quality", xaxis_title=YEAR_AXIS)
     fig.update_yaxes(rangemode="tozero")
     _generation_axis(fig, G)
@@ -117,8 +125,9 @@ def web_training_share_chart(web: pd.DataFrame, scenario: Scenario) -> tuple[Fig
     return fig, caption
 
 
-def web_story(results: pd.DataFrame, web: pd.DataFrame, scenario: Scenario, summary=None) -> str:
-    """One plain paragraph telling the story the current numbers tell."""
+def web_story(run, summary=None) -> str:
+    """One plain paragraph telling the story a web run's numbers tell (Markdown; quoted text escaped)."""
+    results, web, scenario = run.results, run.web, run.scenario
     summary = summarize(results) if summary is None else summary
     G = scenario.generations
     share = web["ai_share_of_web"]
@@ -137,6 +146,11 @@ def web_story(results: pd.DataFrame, web: pd.DataFrame, scenario: Scenario, summ
         alive = summary.loc[G, ("surviving_words", "median")]
         parts.append(f"Trained on this web, the model can still write {alive:,.0f} of {scenario.vocabulary_size:,} "
                      f"words after {G} years.")
+    elif scenario.family == "text":
+        real, model = (summary.loc[g, ("distinct_2", "median")] for g in (0, G))
+        lost = summary.loc[G, ("phrases_lost", "median")]
+        parts.append(f"Trained on this web, the model's text goes from {percent(real)} different word pairs to "
+                     f"{percent(model)}, and it can no longer write {percent(lost)} of the real text's word pairs.")
     else:
         k = scenario.tail_thresholds[0]
         real = make_world(scenario).tail_mass(k)
@@ -149,7 +163,20 @@ def web_story(results: pd.DataFrame, web: pd.DataFrame, scenario: Scenario, summ
     if scenario.archive_share > 0 or scenario.detector_recall > 0:
         parts.append(f"What keeps real data in the training set: a pre-AI archive ({scenario.archive_share:.0%} "
                      f"of it) and a filter catching {scenario.detector_recall:.0%} of AI text.")
-    return " ".join(parts)
+    story = " ".join(parts)
+    if scenario.family == "text":  # what the last year's model writes, as data: escaped, never markup
+        story += f"\n\nIn year {G} it writes: “{escape_markdown(run.detail.samples[G][0])}”"
+    return story
+
+
+#: Characters Streamlit's Markdown reads as markup: CommonMark's punctuation, plus $ (LaTeX),
+#: : (emoji and colour directives) and ~ (strikethrough).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` shown literally by Markdown: every special character backslash-escaped, lines joined."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
 def web_charts(run, scenario: Scenario) -> dict[str, tuple[Figure, str]]:

@@ -914,6 +914,7 @@ def simulate_text(
     seed: int = 0,
     shown_generations=None,
     shown_documents: int = 3,
+    answer_real_weight=None,
 ) -> TextRun:
     """Retrain an n-gram model, generation after generation, partly on its own text.
 
@@ -942,6 +943,12 @@ def simulate_text(
     shown_generations : iterable of int, optional
         Generations whose documents ``samples`` keeps (default
         :func:`default_shown_generations`); ``shown_documents`` of replicate 0 each.
+    answer_real_weight : array-like of float, optional
+        Index = generation: the share of the model's answers retrieved from
+        real text (the polluted web's answers). If given, the results also
+        measure the answers, D documents of which ``round(w D)`` are real
+        passages and the rest the model's own: ``answer_distinct_2`` and
+        ``answer_repetition`` (generation 0: the real text's own values).
 
     Returns
     -------
@@ -958,10 +965,14 @@ def simulate_text(
         raise ValueError(f"no sentence of the corpus starts a passage of {L} tokens: lower document_length")
     real = real_statistics(corpus)
     shown = set(default_shown_generations(G) if shown_generations is None else shown_generations)
-    generators = [np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(R)]
+    children = np.random.SeedSequence(seed).spawn(R)
+    generators = [np.random.default_rng(child) for child in children]
     model = NgramModel(ngram_order, temperature, top_k, top_p)
     groups = np.repeat(np.arange(R), D)
     values = np.empty((G + 1, R, len(TEXT_METRICS)))
+    answers = None if answer_real_weight is None else np.empty((G + 1, R, 2))
+    # the answers' retrieved passages: streams of their own, so measuring answers leaves the models' draws alone
+    retrievers = [np.random.default_rng(child.spawn(1)[0]) for child in children] if answers is not None else []
     samples, documents = {}, {}
     alive_since = np.full(len(real.phrases), -1)  # replicate 0: generation since which each phrase is lost
     pool = pool_documents = pool_restarts = None
@@ -1002,10 +1013,19 @@ def simulate_text(
             real_documents = round_documents.reshape(R * D, L)
             values[0, :, :5] = text_metrics(real_documents, round_restarts.reshape(R * D, L), R, V)
             values[0, :, 5:] = model_metrics(model, real, decoded=False)
+            if answers is not None:
+                answers[0] = values[0][:, [1, 4]]
             keep_samples(0, real_documents, round_restarts.reshape(R * D, L))
         uniforms = np.stack([rng.random((D, L)) for rng in generators])
         written, written_restarts = model.sample(D, L, uniforms)
         values[g, :, :5] = text_metrics(written, written_restarts, R, V)
+        if answers is not None:  # retrieved real passages in place of the model's first documents
+            retrieved = min(D, int(np.floor(answer_real_weight[g] * D + 0.5)))
+            picks = np.stack([rng.integers(starts.size, size=retrieved) for rng in retrievers])
+            answer, answer_restarts = written.reshape(R, D, L).copy(), written_restarts.reshape(R, D, L).copy()
+            answer[:, :retrieved] = corpus.train[starts[picks][..., None] + np.arange(L)]
+            answer_restarts[:, :retrieved] = first_restarts((R * retrieved, L)).reshape(R, retrieved, L)
+            answers[g] = text_metrics(answer.reshape(R * D, L), answer_restarts.reshape(R * D, L), R, V)[:, [1, 4]]
         values[g, :, 5:] = model_metrics(model, real)
         keep_samples(g, written, written_restarts)
         able = model.can_write(real.phrases, model=0)
@@ -1016,6 +1036,9 @@ def simulate_text(
     frame.insert(0, "replicate", np.tile(np.arange(R), G + 1))
     frame.insert(0, "generation", np.repeat(np.arange(G + 1), R))
     frame["words_used"] = frame["words_used"].astype(np.int64)
+    if answers is not None:
+        frame["answer_distinct_2"] = answers[..., 0].ravel()
+        frame["answer_repetition"] = answers[..., 1].ravel()
     lost = np.flatnonzero(alive_since >= 0)[:LOST_PHRASES_SHOWN]
     lost_phrases = pd.DataFrame({
         "phrase": [corpus.detokenize(real.phrases[i], sentence_start=False) for i in lost],
@@ -1102,19 +1125,22 @@ def make_model(scenario: Scenario) -> NgramModel:
 
 def simulate_scenario(scenario: Scenario, world: Corpus, synthetic_counts=None, answer_real_weight=None,
                       progress=None) -> tuple[pd.DataFrame, TextRun]:
-    """:func:`simulate_text` for a scenario: its tidy table and the run (answers are not measured)."""
+    """:func:`simulate_text` for a scenario: its tidy table and the run (with ``answer_real_weight``, its answers)."""
     counts = synthetic_schedule(scenario) if synthetic_counts is None else synthetic_counts
     run = simulate_text(world, generations=scenario.generations, sample_size=scenario.sample_size,
                         synthetic_counts=counts, document_length=scenario.document_length, mode=scenario.mode,
                         ngram_order=scenario.ngram_order, temperature=scenario.temperature, top_k=scenario.top_k,
                         top_p=scenario.top_p, replicates=scenario.replicates, seed=scenario.seed,
-                        shown_generations=range(scenario.generations + 1), shown_documents=2)
+                        shown_generations=range(scenario.generations + 1), shown_documents=2,
+                        answer_real_weight=answer_real_weight)
     return run.results, run
 
 
 def scenario_seconds(knobs: dict) -> float:
     """:func:`estimate_seconds` for a scenario's knobs (the Sherlock Holmes corpus's size for any text)."""
     synthetic = 0.5 if knobs.get("data_source") == "web" else knobs["synthetic_fraction"]
-    return estimate_seconds(knobs["generations"], knobs["replicates"], knobs["sample_size"], knobs["ngram_order"],
-                            knobs["document_length"], knobs["mode"], synthetic,
-                            truncated=knobs["top_k"] > 0 or knobs["top_p"] < 1)
+    seconds = estimate_seconds(knobs["generations"], knobs["replicates"], knobs["sample_size"], knobs["ngram_order"],
+                               knobs["document_length"], knobs["mode"], synthetic,
+                               truncated=knobs["top_k"] > 0 or knobs["top_p"] < 1)
+    # the web's answers are written text measured a second time (measured: +30 % at the web page's sizes)
+    return seconds * 1.3 if knobs.get("answers") else seconds
