@@ -16,12 +16,13 @@ from .scenario import Scenario
 #: knobs that differ from :class:`~collapse.scenario.Scenario`'s defaults.
 PAGE_DEFAULTS = {
     "": {},
+    # sizes a class can share: a knob change costs about 0.1 CPU-s (benchmarks/bench_load.py)
     "Vocabulary": dict(world="english", model="categorical", vocabulary_size=5_000, sample_size=10_000,
-                       generations=100, replicates=10),
+                       generations=50, replicates=4),
     "The_polluted_web": dict(data_source="web", generations=40, sample_size=50, replicates=100, ai_output=0.1,
                              ai_growth=0.25, human_decline=0.6, retrieval_share=0.5),
     "Compare": dict(generations=100, sample_size=50, replicates=100),
-    "Chatbot": dict(world="sherlock", model="ngram", generations=20, sample_size=10_000, document_length=50,
+    "Chatbot": dict(world="sherlock", model="ngram", generations=20, sample_size=5_000, document_length=50,
                     replicates=3),
     "Shapes": dict(world="mixture_2d", model="gaussian_mixture", sample_size=100, generations=30, replicates=2),
     "Digits": dict(world="digits", model="gaussian_mixture", n_components=20, bandwidth=1.0, sample_size=300,

@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import sys
 import time
+import tomllib
 
 import pytest
 from streamlit_server import REPO_ROOT, StreamlitServer
@@ -144,3 +145,11 @@ def test_select_widgets_send_their_option_text(server):
 
     sent, sample_size, world = run_apart(drive())
     assert (sent, sample_size, world) == ("1,000", "1000", "bimodal")
+
+
+def test_the_shared_server_skips_streamlits_work_after_every_run():
+    """A full garbage collection and a re-scan of every module after each script run were about three
+    quarters of the server's CPU per knob change (docs/DEPLOYMENT.md): the app's settings turn both off."""
+    settings = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text())
+    assert settings["runner"]["postScriptGC"] is False
+    assert settings["server"]["fileWatcherType"] == "none"

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from collapse.presets import page_default
+
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "1_Vocabulary.py")
 PAGE_KNOBS = ["synthetic_fraction", "generations", "temperature", "top_p", "world", "vocabulary_size",
               "zipf_exponent", "sample_size", "top_k", "mode", "replicates", "seed"]
@@ -38,7 +40,8 @@ def test_default_page_runs_and_shows_every_part():
 
 def test_fresh_text_keeps_words_alive():
     def surviving(at):
-        text = next(c for c in captions(at) if c.startswith("After 100 generations the median model can write"))
+        generations = page_default("Vocabulary").generations
+        text = next(c for c in captions(at) if c.startswith(f"After {generations} generations the median model can write"))
         return int(text.split("can write ")[1].split(" of")[0].replace(",", ""))
 
     at = open_page()

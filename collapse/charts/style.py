@@ -131,7 +131,17 @@ class Figure:
     def copy(self) -> "Figure":
         """A copy whose layout can change (cached figures are shared; the data are not copied)."""
         twin = Figure(*self.data)
-        twin.layout, twin.frames, twin._columns = copy.deepcopy(self.layout), self.frames, self._columns
+        # the template and a player's slider steps (one per generation) are the bulk of a layout
+        # and never change: they stay shared, each slider copied but for its steps
+        sliders = self.layout.get("sliders")
+        layout = copy.deepcopy({k: v for k, v in self.layout.items() if k not in ("sliders", "template")})
+        if "template" in self.layout:
+            layout["template"] = self.layout["template"]
+        if sliders is not None:
+            layout["sliders"] = [{**copy.deepcopy({k: v for k, v in slider.items() if k != "steps"}),
+                                  "steps": slider["steps"]} if "steps" in slider else copy.deepcopy(slider)
+                                 for slider in sliders]
+        twin.layout, twin.frames, twin._columns = layout, self.frames, self._columns
         twin.description = self.description
         return twin
 

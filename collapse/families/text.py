@@ -825,11 +825,11 @@ def text_sample(corpus: Corpus, document, restarts) -> TextSample:
 MODES = ("replace", "accumulate", "accumulate_subsample")
 
 #: What the page runs before anyone touches a knob (and simulate_text's defaults):
-#: 200 documents of 50 tokens a generation collapse visibly within 5-10 generations
-#: (distinct-2 about 0.6 -> 0.2), 20 generations show the long tail, and 3
-#: replicates give a band; measured about 0.1 CPU s (benchmarks/bench_text.py),
-#: inside the classroom's 0.15 s per request.
-PAGE_DEFAULTS = dict(generations=20, sample_size=10_000, document_length=50, ngram_order=2, mode="replace",
+#: 100 documents of 50 tokens a generation collapse visibly within 5-10 generations
+#: (distinct-2 about 0.7 -> 0.15), 20 generations show the long tail, and 3
+#: replicates give a band; measured 0.11-0.16 CPU s whatever the synthetic fraction,
+#: about the classroom's 0.15 s per request.
+PAGE_DEFAULTS = dict(generations=20, sample_size=5_000, document_length=50, ngram_order=2, mode="replace",
                      temperature=1.0, top_k=0, top_p=1.0, replicates=3)
 
 
@@ -902,7 +902,7 @@ def simulate_text(
     corpus: Corpus,
     *,
     generations: int = 20,
-    sample_size: int = 10_000,
+    sample_size: int = 5_000,
     synthetic_counts=None,
     document_length: int = 50,
     mode: str = "replace",
