@@ -21,7 +21,7 @@ PAGE_DEFAULTS = {
                        generations=50, replicates=4),
     "The_polluted_web": dict(data_source="web", generations=40, sample_size=50, replicates=100, ai_output=0.1,
                              ai_growth=0.25, human_decline=0.6, retrieval_share=0.5),
-    "Compare": dict(generations=100, sample_size=50, replicates=100),
+    "Compare": dict(generations=100, sample_size=50, replicates=30),  # three or four runs a knob change
     "Chatbot": dict(world="sherlock", model="ngram", generations=20, sample_size=5_000, document_length=50,
                     replicates=3),
     "Shapes": dict(world="mixture_2d", model="gaussian_mixture", sample_size=100, generations=30, replicates=2),
