@@ -38,6 +38,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -820,6 +821,45 @@ def text_sample(corpus: Corpus, document, restarts) -> TextSample:
     return TextSample(_DETOKENIZER.detokenize(list(tokens)), tokens, spans)
 
 
+class ShownDocuments(Mapping):
+    """Generation -> its shown documents as :class:`TextSample`, each made when first read.
+
+    Detokenising is most of a page's text work, and a page reads two of a
+    run's generations: the rest are never made.
+    """
+
+    def __init__(self, corpus: Corpus, kept: dict):
+        self._corpus, self._kept, self._made = corpus, kept, {}
+
+    def __getitem__(self, generation: int) -> list[TextSample]:
+        if generation not in self._made:
+            documents, restarts = self._kept[generation]
+            self._made[generation] = [text_sample(self._corpus, d, r) for d, r in zip(documents, restarts)]
+        return self._made[generation]
+
+    def __iter__(self):
+        return iter(self._kept)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+class ShownTexts(Mapping):
+    """Generation -> its shown documents as detokenised strings (from :class:`ShownDocuments`)."""
+
+    def __init__(self, documents: ShownDocuments):
+        self._documents = documents
+
+    def __getitem__(self, generation: int) -> list[str]:
+        return [document.text for document in self._documents[generation]]
+
+    def __iter__(self):
+        return iter(self._documents)
+
+    def __len__(self) -> int:
+        return len(self._documents)
+
+
 # -- The generational loop ----------------------------------------------------------------
 
 MODES = ("replace", "accumulate", "accumulate_subsample")
@@ -844,11 +884,12 @@ class TextRun:
         :data:`TEXT_METRICS`. Generation 0 is real text of the same size (the
         documents round 1 trains on; its perplexity, phrases lost and
         Gini-Simpson are those of the model fitted on it, i.e. generation 1's).
-    samples : dict
+    samples : Mapping
         Generation -> replicate 0's first documents as detokenised strings
         (generation 0: real passages), at the shown generations.
-    documents : dict
-        The same documents as :class:`TextSample` (tokens and repeated 4-gram spans, to highlight).
+    documents : Mapping
+        The same documents as :class:`TextSample` (tokens and repeated 4-gram spans, to highlight);
+        both are made when first read.
     lost_phrases : DataFrame
         Among the commonest real trigrams, those replicate 0's last model can
         no longer write: ``phrase``, ``real_count`` (in the training text) and
@@ -973,7 +1014,9 @@ def simulate_text(
     answers = None if answer_real_weight is None else np.empty((G + 1, R, 2))
     # the answers' retrieved passages: streams of their own, so measuring answers leaves the models' draws alone
     retrievers = [np.random.default_rng(child.spawn(1)[0]) for child in children] if answers is not None else []
-    samples, documents = {}, {}
+    kept = {}  # generation -> its shown documents' tokens and restarts; TextSamples made when read
+    documents = ShownDocuments(corpus, kept)
+    samples = ShownTexts(documents)
     alive_since = np.full(len(real.phrases), -1)  # replicate 0: generation since which each phrase is lost
     pool = pool_documents = pool_restarts = None
     if mode == "accumulate_subsample":
@@ -981,9 +1024,8 @@ def simulate_text(
         pool_restarts = np.empty((R, G * D, L), dtype=bool)
 
     def keep_samples(g, docs, flags):
-        if g in shown:
-            documents[g] = [text_sample(corpus, d, f) for d, f in zip(docs[:shown_documents], flags[:shown_documents])]
-            samples[g] = [d.text for d in documents[g]]
+        if g in shown:  # copies: a view would keep the generation's whole array alive in the cache
+            kept[g] = (np.array(docs[:shown_documents]), np.array(flags[:shown_documents]))
 
     written = written_restarts = None
     for g in range(1, G + 1):
