@@ -250,6 +250,16 @@ def test_axe_finds_no_critical_or_serious_violation(tab, app_url, script, path):
         keyboard_drives_the_player(page)
 
 
+def test_the_quoted_model_text_on_the_polluted_web_reads_at_aa_contrast(tab, app_url):
+    """The prose world's story quotes the last model (a blockquote, which Streamlit fades to 60 %)."""
+    page = tab(DESKTOP)
+    open_ready(page, url_of(app_url, "The_polluted_web", "world=sherlock"))
+    assert page.locator('[data-testid="stAlertContainer"] blockquote').count() == 1
+    ours = [f"{v['impact']} {v['id']}: {n['target']} {n['html']}" for v in axe_violations(page)
+            if v["impact"] in ("critical", "serious") for n in v["nodes"] if not n["streamlit"]]
+    assert ours == [], "\n".join(ours)
+
+
 def keyboard_drives_the_player(page) -> None:
     """The generation slider under a played chart shows the same frames as the chart's own player."""
     chart = page.locator('[data-testid="stPlotlyChart"]').first

@@ -69,7 +69,7 @@ def test_the_text_web_brings_its_sizes_and_quotes_what_the_last_model_writes():
     assert f"goes from {percent(real)} different word pairs to {percent(last)}" in story
     assert real > 0.5 and last < 0.5 * real  # the phrases of a web full of AI text repeat
     quoted = run.detail.samples[40][0]
-    assert story.endswith(f"In year 40 it writes: “{escape_markdown(quoted)}”")
+    assert story.endswith(f"In year 40 it writes:\n\n> {escape_markdown(quoted)}")
     at.selectbox(key="world").set_value("bimodal").run()  # back to a 1-D world: the page's own sizes
     assert (at.session_state["sample_size"], at.session_state["replicates"]) == (50, 100)
     assert "Its tails disappear" in titles(at)

@@ -114,6 +114,7 @@ def page_style() -> None:
     rules = f"""[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {{
             color: {CAPTION_COLOUR}; opacity: 1;
         }}
+        [data-testid="stMarkdownContainer"] blockquote {{opacity: 1;}}  /* a quoted model text: full contrast */
         @media (max-width: 640px) {{  /* a phone: wide tables wrap instead of scrolling the page sideways */
             [data-testid="stMarkdownContainer"] table {{table-layout: fixed; width: 100%; overflow-wrap: anywhere;
                                                       font-size: 14px;}}

@@ -165,7 +165,8 @@ def web_story(run, summary=None) -> str:
                      f"of it) and a filter catching {scenario.detector_recall:.0%} of AI text.")
     story = " ".join(parts)
     if scenario.family == "text":  # what the last year's model writes, as data: escaped, never markup
-        story += f"\n\nIn year {G} it writes: “{escape_markdown(run.detail.samples[G][0])}”"
+        # a quotation of its own: the model's text often opens with a quotation mark
+        story += f"\n\nIn year {G} it writes:\n\n> {escape_markdown(run.detail.samples[G][0])}"
     return story
 
 
