@@ -1180,9 +1180,9 @@ def simulate_scenario(scenario: Scenario, world: Corpus, synthetic_counts=None, 
 
 def scenario_seconds(knobs: dict) -> float:
     """:func:`estimate_seconds` for a scenario's knobs (the Sherlock Holmes corpus's size for any text)."""
-    synthetic = 0.5 if knobs.get("data_source") == "web" else knobs["synthetic_fraction"]
+    # (a web run arrives priced as a mix: budget.estimate_seconds sets its synthetic share and "answers")
     seconds = estimate_seconds(knobs["generations"], knobs["replicates"], knobs["sample_size"], knobs["ngram_order"],
-                               knobs["document_length"], knobs["mode"], synthetic,
+                               knobs["document_length"], knobs["mode"], knobs["synthetic_fraction"],
                                truncated=knobs["top_k"] > 0 or knobs["top_p"] < 1)
     # the web's answers are written text measured a second time (measured: +30 % at the web page's sizes)
     return seconds * 1.3 if knobs.get("answers") else seconds
