@@ -16,17 +16,17 @@ from .scenario import Scenario
 #: knobs that differ from :class:`~collapse.scenario.Scenario`'s defaults.
 PAGE_DEFAULTS = {
     "": {},
-    # sizes a class can share: a knob change costs about 0.1 CPU-s (benchmarks/bench_load.py)
+    # sizes a class can share: a knob change costs about 0.15 server CPU-s or less (benchmarks/bench_load.py)
     "Vocabulary": dict(world="english", model="categorical", vocabulary_size=5_000, sample_size=10_000,
-                       generations=50, replicates=4),
+                       generations=30, replicates=4),
     "The_polluted_web": dict(data_source="web", generations=40, sample_size=50, replicates=100, ai_output=0.1,
                              ai_growth=0.25, human_decline=0.6, retrieval_share=0.5),
-    "Compare": dict(generations=100, sample_size=50, replicates=30),  # three or four runs a knob change
-    "Chatbot": dict(world="sherlock", model="ngram", generations=20, sample_size=5_000, document_length=50,
+    "Compare": dict(generations=100, sample_size=50, replicates=20),  # three or four runs a knob change
+    "Chatbot": dict(world="sherlock", model="ngram", generations=12, sample_size=5_000, document_length=50,
                     replicates=3),
-    "Shapes": dict(world="mixture_2d", model="gaussian_mixture", sample_size=100, generations=30, replicates=2),
+    "Shapes": dict(world="mixture_2d", model="gaussian_mixture", sample_size=100, generations=20, replicates=1),
     "Digits": dict(world="digits", model="gaussian_mixture", n_components=20, bandwidth=1.0, sample_size=300,
-                   generations=15, replicates=1),
+                   generations=10, replicates=1),
 }
 
 

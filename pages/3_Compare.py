@@ -79,6 +79,6 @@ app.show_problems(scenario, refusal)
 app.share_and_download(scenario, KNOBS)
 
 if len(runs) >= 2:
-    results = {label: (s, app.run_and_charts(s)[0].results) for label, s in runs.items()}
+    results = {label: (s, app.simulated(s).results) for label, s in runs.items()}
     for metric in ("std", "tail", "distance"):  # full width, one under the other: room for every legend entry
         app.show_chart(*compare_chart(results, metric), metric, scenario)

@@ -153,3 +153,21 @@ def test_the_shared_server_skips_streamlits_work_after_every_run():
     settings = tomllib.loads((REPO_ROOT / ".streamlit" / "config.toml").read_text())
     assert settings["runner"]["postScriptGC"] is False
     assert settings["server"]["fileWatcherType"] == "none"
+
+
+def test_charts_are_written_as_json_by_orjson():
+    """Plotly writes a figure with the standard library's pure-Python encoder unless orjson is
+    installed: that was a quarter of a dashboard rerun's CPU (requirements.txt installs it)."""
+    from plotly.io._json import JsonConfig
+
+    JsonConfig.validate_orjson()  # raises ValueError without it
+    figure = {"data": [{"type": "scatter", "y": [0.5, 1.5]}], "layout": {"title": {"text": "· ok"}}}
+    assert plotly_json(figure, "orjson") == plotly_json(figure, "json")
+
+
+def plotly_json(figure, engine):
+    import json
+
+    import plotly.io
+
+    return json.loads(plotly.io.to_json(figure, validate=False, engine=engine))

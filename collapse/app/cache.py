@@ -65,21 +65,40 @@ class SharedCache:
             done.set()
 
 
-#: scenario JSON + data key -> (Run, charts): room for everything the warmer
-#: computes (~200 scenarios) and the class's own.
+#: scenario JSON + data key -> its Run: room for everything the warmer computes
+#: (~200 scenarios) and the class's own.
 RUNS = SharedCache(max_entries=int(os.environ.get("COLLAPSE_CACHE_ENTRIES", 400)))
+#: the same keys -> every chart that fits the run (made only for pages that show them).
+CHARTS = SharedCache(max_entries=RUNS.max_entries)
 #: scenario JSON + data key -> the CSV text of the results, made when someone downloads it.
 CSV = SharedCache(max_entries=8)
+#: One computation at a time in this process. Sessions computing at once only share
+#: the GIL, and handing it over at each of NumPy's and LAPACK's small calls
+#: doubles the CPU a scikit-learn run costs (measured: two fits at once take 1.9x
+#: the CPU-seconds of one after the other). Behind the lock the queue is the
+#: same length and each run costs what it costs alone.
+COMPUTING = threading.Lock()
+
+
+def simulated(scenario: Scenario, data_key: str = "", data=None, progress=None) -> Run:
+    """A scenario's run, shared across sessions."""
+
+    def compute():
+        with COMPUTING:
+            return simulate(scenario, data, progress)
+
+    return RUNS.get((scenario.to_json(), data_key), compute)
 
 
 def run_and_charts(scenario: Scenario, data_key: str = "", data=None, progress=None) -> tuple[Run, dict]:
     """A scenario's run and every chart that fits it, shared across sessions."""
+    run = simulated(scenario, data_key, data, progress)
 
     def compute():
-        run = simulate(scenario, data, progress)
-        return run, all_charts(run, scenario)
+        with COMPUTING:
+            return all_charts(run, scenario)
 
-    return RUNS.get((scenario.to_json(), data_key), compute)
+    return run, CHARTS.get((scenario.to_json(), data_key), compute)
 
 
 def with_progress(scenario: Scenario, data_key: str = "", data=None) -> tuple[Run, dict]:
@@ -96,4 +115,4 @@ def with_progress(scenario: Scenario, data_key: str = "", data=None) -> tuple[Ru
 
 def results_file(scenario: Scenario, data_key: str = "", data=None) -> str:
     """The results as CSV text (computed on the first download)."""
-    return CSV.get((scenario.to_json(), data_key), lambda: results_csv(run_and_charts(scenario, data_key, data)[0].results))
+    return CSV.get((scenario.to_json(), data_key), lambda: results_csv(simulated(scenario, data_key, data).results))

@@ -13,6 +13,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
+import sklearn
 from scipy.special import entr
 
 from ..randomness import replicate_generators, single_thread
@@ -28,7 +29,7 @@ _blas = threading.local()
 
 @contextmanager
 def one_thread():
-    """:func:`~collapse.randomness.single_thread`, entered once however deeply nested.
+    """:func:`~collapse.randomness.single_thread` and no input checks, entered once however deeply nested.
 
     Setting the BLAS limit looks up every loaded library (a few ms each time):
     a run enters it once for all its fits, samples and measurements, and the
@@ -39,7 +40,8 @@ def one_thread():
         return
     _blas.inside = True
     try:
-        with single_thread():
+        # our own arrays are finite and our parameters valid: checking them costs a tenth of a small fit
+        with single_thread(), sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             yield
     finally:
         _blas.inside = False
@@ -265,8 +267,16 @@ _LEVELS = (np.arange(200) + 0.5) / 200
 
 
 def projected_quantiles(points: np.ndarray) -> np.ndarray:
-    """Quantiles of a 2-D sample projected on the fixed directions: (levels, directions)."""
-    return np.quantile(points @ _DIRECTIONS.T, _LEVELS, axis=0)
+    """Quantiles of a 2-D sample projected on the fixed directions: (levels, directions).
+
+    NumPy's default (linear) quantiles, read off one sort: ``np.quantile``
+    partitions once per level, ten times slower for 200 levels.
+    """
+    ordered = np.sort(points @ _DIRECTIONS.T, axis=0)
+    position = _LEVELS * (len(ordered) - 1)
+    below = position.astype(int)
+    above = np.minimum(below + 1, len(ordered) - 1)
+    return ordered[below] + (position - below)[:, None] * (ordered[above] - ordered[below])
 
 
 def sliced_wasserstein(a: np.ndarray, b_quantiles: np.ndarray) -> float:

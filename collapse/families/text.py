@@ -869,7 +869,7 @@ MODES = ("replace", "accumulate", "accumulate_subsample")
 #: (distinct-2 about 0.7 -> 0.15), 20 generations show the long tail, and 3
 #: replicates give a band; measured 0.11-0.16 CPU s whatever the synthetic fraction,
 #: about the classroom's 0.15 s per request.
-PAGE_DEFAULTS = dict(generations=20, sample_size=5_000, document_length=50, ngram_order=2, mode="replace",
+PAGE_DEFAULTS = dict(generations=12, sample_size=5_000, document_length=50, ngram_order=2, mode="replace",
                      temperature=1.0, top_k=0, top_p=1.0, replicates=3)
 
 
@@ -942,7 +942,7 @@ def _check(corpus, generations, sample_size, document_length, mode, ngram_order,
 def simulate_text(
     corpus: Corpus,
     *,
-    generations: int = 20,
+    generations: int = 12,
     sample_size: int = 5_000,
     synthetic_counts=None,
     document_length: int = 50,
