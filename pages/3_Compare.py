@@ -10,7 +10,6 @@ import streamlit as st
 
 from collapse import app
 from collapse.budget import BUDGET_SECONDS, check, estimate_seconds
-from collapse.charts.compare import compare_chart
 from collapse.knobs import MODELS_1D, WORLDS_1D, ScenarioError
 from collapse.presets import page_default
 from collapse.scenario import Scenario, parse_query_params
@@ -79,6 +78,5 @@ app.show_problems(scenario, refusal)
 app.share_and_download(scenario, KNOBS)
 
 if len(runs) >= 2:
-    results = {label: (s, app.simulated(s).results) for label, s in runs.items()}
-    for metric in ("std", "tail", "distance"):  # full width, one under the other: room for every legend entry
-        app.show_chart(*compare_chart(results, metric), metric, scenario)
+    for metric, chart in app.compare_charts(runs).items():  # full width, one under the other: room for the legends
+        app.show_chart(*chart, metric, scenario)

@@ -6,7 +6,7 @@ Pages call these; the engine (everything else in :mod:`collapse`) knows no scree
 from streamlit.runtime.pages_manager import PagesManager
 
 from . import frame
-from .cache import run_and_charts, simulated, with_progress
+from .cache import compare_charts, run_and_charts, with_progress
 from .data import data_for
 from .frame import (
            page_link,
@@ -31,6 +31,6 @@ frame.stale_navigation = PagesManager.uses_pages_directory is True  # start_page
 PagesManager.uses_pages_directory = False
 start_warming()
 
-__all__ = ["PageKnobs", "page_link", "current_scenario", "data_for", "knob_panel", "presenting", "run_and_charts",
-           "share_and_download", "show_chart", "show_problems", "sidebar", "simulated", "start_page", "start_view",
-           "visitor", "with_progress", "write_url"]
+__all__ = ["PageKnobs", "compare_charts", "current_scenario", "data_for", "knob_panel", "page_link", "presenting",
+           "run_and_charts", "share_and_download", "show_chart", "show_problems", "sidebar", "start_page",
+           "start_view", "visitor", "with_progress", "write_url"]

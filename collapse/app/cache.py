@@ -11,6 +11,7 @@ on disk).
 from __future__ import annotations
 
 import os
+import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -18,17 +19,35 @@ from collections.abc import Callable, Hashable
 import streamlit as st
 
 from ..charts import all_charts
+from ..charts.compare import COMPARED, compare_chart
 from ..export import results_csv
 from ..runner import Run, simulate
 from ..scenario import Scenario
 
 
-class SharedCache:
-    """A bounded, thread-safe LRU that computes each missing key once, however many threads ask."""
+def pickled_size(value) -> int:
+    """Bytes of a cached value, as pickled: what it holds, counted once at insertion (a few ms a MB)."""
+    try:
+        return len(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return 1 << 20  # unknown: count a megabyte
 
-    def __init__(self, max_entries: int):
+
+class SharedCache:
+    """A bounded, thread-safe LRU that computes each missing key once, however many threads ask.
+
+    Bounded in entries and, if ``max_bytes`` is given, in the bytes that
+    ``size`` says each value holds: a class's runs differ in size a
+    hundredfold (a text run against a 1-D one), so a count alone bounds
+    memory only loosely.
+    """
+
+    def __init__(self, max_entries: int, max_bytes: int | None = None, size: Callable[[object], int] = pickled_size):
         self.max_entries = max_entries
-        self._entries: OrderedDict = OrderedDict()
+        self.max_bytes = max_bytes
+        self.size = size
+        self.bytes = 0
+        self._entries: OrderedDict = OrderedDict()  # key -> (value, bytes)
         self._computing: dict[Hashable, threading.Event] = {}
         self._lock = threading.Lock()
 
@@ -46,7 +65,7 @@ class SharedCache:
             with self._lock:
                 if key in self._entries:
                     self._entries.move_to_end(key)
-                    return self._entries[key]
+                    return self._entries[key][0]
                 done = self._computing.get(key)
                 if done is None:  # nobody is computing it: this thread will
                     done = self._computing[key] = threading.Event()
@@ -54,10 +73,13 @@ class SharedCache:
             done.wait()  # then look again (if that computation failed, try here)
         try:
             value = compute()
+            nbytes = self.size(value) if self.max_bytes is not None else 0
             with self._lock:
-                self._entries[key] = value
-                while len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
+                self._entries[key] = value, nbytes
+                self.bytes += nbytes
+                while len(self._entries) > self.max_entries or (
+                        self.max_bytes is not None and self.bytes > self.max_bytes and len(self._entries) > 1):
+                    self.bytes -= self._entries.popitem(last=False)[1][1]
             return value
         finally:
             with self._lock:
@@ -65,11 +87,14 @@ class SharedCache:
             done.set()
 
 
+#: Megabytes the shared runs may hold (charts: a quarter as much more); with the
+#: imports and the worlds, a replica stays under 1 GiB (benchmarks/bench_load.py --duration).
+CACHE_MIB = float(os.environ.get("COLLAPSE_CACHE_MIB", "256"))
 #: scenario JSON + data key -> its Run: room for everything the warmer computes
 #: (~200 scenarios) and the class's own.
-RUNS = SharedCache(max_entries=int(os.environ.get("COLLAPSE_CACHE_ENTRIES", 400)))
+RUNS = SharedCache(int(os.environ.get("COLLAPSE_CACHE_ENTRIES", "400")), max_bytes=int(CACHE_MIB * 2**20))
 #: the same keys -> every chart that fits the run (made only for pages that show them).
-CHARTS = SharedCache(max_entries=RUNS.max_entries)
+CHARTS = SharedCache(RUNS.max_entries, max_bytes=int(CACHE_MIB * 2**20 / 4))
 #: scenario JSON + data key -> the CSV text of the results, made when someone downloads it.
 CSV = SharedCache(max_entries=8)
 #: One computation at a time in this process. Sessions computing at once only share
@@ -99,6 +124,17 @@ def run_and_charts(scenario: Scenario, data_key: str = "", data=None, progress=N
             return all_charts(run, scenario)
 
     return run, CHARTS.get((scenario.to_json(), data_key), compute)
+
+
+def compare_charts(runs: dict[str, Scenario]) -> dict[str, tuple]:
+    """The compare page's charts of these labelled scenarios, one per compared metric, shared across sessions."""
+    results = {label: (scenario, simulated(scenario).results) for label, scenario in runs.items()}
+
+    def compute():
+        with COMPUTING:
+            return {metric: compare_chart(results, metric) for metric in COMPARED}
+
+    return CHARTS.get(("compare", *((label, s.to_json()) for label, s in runs.items())), compute)
 
 
 def with_progress(scenario: Scenario, data_key: str = "", data=None) -> tuple[Run, dict]:
