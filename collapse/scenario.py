@@ -171,7 +171,10 @@ class Scenario:
         return d
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
+        """Every knob as JSON: the scenario's key in the shared caches (made once: a page asks several times)."""
+        if "_json" not in self.__dict__:
+            object.__setattr__(self, "_json", json.dumps(self.to_dict(), indent=2))  # frozen: not a knob
+        return self.__dict__["_json"]
 
     @classmethod
     def from_json(cls, text: str) -> "Scenario":

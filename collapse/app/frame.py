@@ -172,6 +172,17 @@ def generation_shown(figure, name: str) -> int | None:
         help="The chart's Play button animates these generations; here the arrow keys step through them.")
 
 
+def screen_layout(figure):
+    """:func:`on_screen`'s copy of a cached figure (title under the toolbar, legend at the foot), made once.
+
+    Cached figures are shared by every session and never changed: their
+    screen layout is the same for all, kept on the figure and read-only too.
+    """
+    if "_on_screen" not in figure.__dict__:
+        figure._on_screen = on_screen(figure)
+    return figure._on_screen
+
+
 def show_chart(figure, caption: str, name: str, scenario: Scenario) -> None:
     """A chart, its caption and, for a chart with a player, a generation slider.
 
@@ -181,8 +192,9 @@ def show_chart(figure, caption: str, name: str, scenario: Scenario) -> None:
     and full screen.
     """
     page_style()
-    figure = on_screen(figure)  # a copy (cached figures are shared): title under the toolbar, legend at the foot
+    figure = screen_layout(figure)
     if presenting():  # bigger type for a projector
+        figure = figure.copy()
         figure.update_layout(font_size=PRESENTATION_FONT, title_font_size=PRESENTATION_FONT + 4,
                              legend_font_size=PRESENTATION_FONT - 2,
                              height=PRESENTATION_PLAYER_HEIGHT if figure.frames else PRESENTATION_HEIGHT)
