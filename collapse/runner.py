@@ -156,4 +156,6 @@ def summarize(results: pd.DataFrame, low: float = 0.1, high: float = 0.9) -> pd.
     order = np.argsort(np.array(metrics, dtype=object), kind="stable")
     table = table.reshape(stats.shape[1], len(metrics), 3)[:, order].reshape(stats.shape[1], -1)
     index = pd.Index(generations[::replicates], name="generation")
-    return pd.DataFrame(table, index=index, columns=columns)
+    summary = pd.DataFrame(table, index=index, columns=columns)
+    summary.attrs["replicates"] = replicates  # one run: the charts draw its line, not a median and a band
+    return summary

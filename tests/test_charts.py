@@ -224,3 +224,20 @@ def test_the_digits_grid_says_what_it_shows(every_chart):
     assert built.description.startswith("A grid of 8 by 8 pixel handwritten digits, 12 to a row: the top row "
                                         "real digits, then one run's samples at generations 1, 2, 3 and 4.")
     assert "(generation 1: " in caption and "for real digits" in caption
+
+
+@pytest.mark.parametrize("replicates", [1, 3])
+def test_a_single_run_is_drawn_as_its_line_alone_and_named_so(replicates):
+    """One replicate has no median and no 10-90 % band: the chart draws its line, named "one run"."""
+    scenario = Scenario(world="mixture_2d", model="gaussian_mixture", generations=3, sample_size=40,
+                        replicates=replicates)
+    fig, caption = shapes_charts(simulate_samples(scenario), scenario)["rare_cluster"]
+    names = [t.get("name") for t in fig.data]
+    bands = [t for t in fig.data if t.get("fill") == "tonexty"]
+    legend_title = (fig.layout.get("legend") or {}).get("title")
+    if replicates == 1:
+        assert "model: one run" in names and not bands and legend_title is None
+        assert caption.startswith("After 3 generations the model is at")
+    else:
+        assert "model: median" in names and len(bands) == 1 and legend_title["text"].startswith("Shaded")
+        assert caption.startswith("After 3 generations the median model is at")

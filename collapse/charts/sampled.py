@@ -97,7 +97,8 @@ def sampled_metric_chart(run, scenario: Scenario, metric: str, title: str, y_tit
     fig.update_yaxes(rangemode="tozero")
     _generation_axis(fig, G)
     final = float(summary.loc[G, (metric, "median")])
-    caption = f"After {G} generations the median model is at {fmt(final)}; the real world is at {fmt(real)}."
+    model = "the model" if scenario.replicates == 1 else "the median model"
+    caption = f"After {G} generations {model} is at {fmt(final)}; the real world is at {fmt(real)}."
     return fig, caption
 
 
@@ -147,7 +148,8 @@ def digits_grid_chart(run, scenario: Scenario, summary: pd.DataFrame | None = No
     G = scenario.generations
     first = f" (generation 1: {summary.loc[1, ('realism', 'median')]:.0%})" if G > 1 else ""
     caption = (f"One run's samples (rows): after {G} generations the classifier reads "
-               f"{summary.loc[G, ('classes_recognised', 'median')]:.0f} of 10 digit classes in the median model's "
+               f"{summary.loc[G, ('classes_recognised', 'median')]:.0f} of 10 digit classes in the "
+               f"{'' if scenario.replicates == 1 else 'median '}model's "
                f"output, with {summary.loc[G, ('realism', 'median')]:.0%} confidence{first} against "
                f"{summary.loc[0, ('realism', 'median')]:.0%} for real digits.")
     return fig, caption

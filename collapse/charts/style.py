@@ -330,13 +330,15 @@ def _band(fig: Figure, x, low, high, colour: str, name: str, pattern: str = "") 
 
 def _median_with_band(fig, summary: pd.DataFrame, metric: str, colour: str, name: str, scale: float = 1.0,
                       series: int = 0):
-    """Series number ``series`` (0, 1, ...): its own colour, line dash and band hatch."""
+    """Series number ``series`` (0, 1, ...): its own colour, line dash and band hatch (one run: its line alone)."""
     x = summary.index.to_numpy()
-    _band(fig, x, summary[(metric, "low")] * scale, summary[(metric, "high")] * scale, colour, name,
-          SERIES_PATTERN[series % len(SERIES_PATTERN)])
+    one_run = summary.attrs.get("replicates") == 1
+    if not one_run:
+        _band(fig, x, summary[(metric, "low")] * scale, summary[(metric, "high")] * scale, colour, name,
+              SERIES_PATTERN[series % len(SERIES_PATTERN)])
     fig.add_trace(scatter(x=x, y=summary[(metric, "median")] * scale, mode="lines",
                              line=dict(color=colour, width=3, dash=SERIES_DASH[series % len(SERIES_DASH)]),
-                             name=f"{name}: median", legendgroup=name))
+                             name=f"{name}: {'one run' if one_run else 'median'}", legendgroup=name))
 
 
 def played(generation: int) -> str:
