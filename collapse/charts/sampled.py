@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..families.sampled import Mixture2D
+from ..families.sampled import mixture_2d
 from ..runner import summarize
 from ..scenario import Scenario
 from .style import (
@@ -31,7 +31,7 @@ from .style import (
 # -- shapes and digits --------------------------------------------------------------
 def shapes_scatter_chart(run, scenario: Scenario) -> tuple[Figure, str]:
     """The real clusters and the model's samples at chosen generations, side by side."""
-    world = Mixture2D()
+    world = mixture_2d()
     shown = sorted(run.snapshots)
     # short panel titles: six panels share a phone's 350 px
     titles = ["real" if g == 0 else f"gen. {g}" for g in shown]
@@ -60,7 +60,7 @@ def shapes_scatter_chart(run, scenario: Scenario) -> tuple[Figure, str]:
 
 def shapes_player_chart(run, scenario: Scenario) -> tuple[Figure, str]:
     """One run's points generation by generation, over the real world's, with a player."""
-    world = Mixture2D()
+    world = mixture_2d()
     G = scenario.generations
     fig = Figure()
     real = run.snapshots[0]

@@ -135,10 +135,16 @@ def digits() -> Digits:
     return Digits()
 
 
+@lru_cache(maxsize=1)
+def mixture_2d() -> Mixture2D:
+    """The one 2-D world (its reference sample is 20,000 points: made once, not for every run and chart)."""
+    return Mixture2D()
+
+
 def make_sample_world(scenario):
     """The 2-D mixture or the digits, for models that must sample."""
     if scenario.world == "mixture_2d":
-        return Mixture2D()
+        return mixture_2d()
     if scenario.world == "digits":
         return digits()
     raise ValueError(f"{scenario.world!r} is not a sampled world")

@@ -157,6 +157,14 @@ class Corpus:
         """Readable text of token ids (:meth:`display_tokens` joined by nltk's Treebank detokenizer)."""
         return _DETOKENIZER.detokenize(self.display_tokens(ids, sentence_start))
 
+    def phrase_text(self, ids) -> str:
+        """A phrase of the real text, readable mid-sentence: detokenised once per corpus (~1 ms each with nltk)."""
+        texts = self.__dict__.setdefault("_phrase_texts", {})  # frozen: a memo, not a field
+        key = tuple(int(i) for i in ids)
+        if key not in texts:
+            texts[key] = self.detokenize(key, sentence_start=False)
+        return texts[key]
+
 
 def tokenize_sentences(text: str) -> list[list[str]]:
     """Sentences of a text as lists of tokens (original case), with nltk only.
@@ -1083,7 +1091,7 @@ def simulate_text(
         frame["answer_repetition"] = answers[..., 1].ravel()
     lost = np.flatnonzero(alive_since >= 0)[:LOST_PHRASES_SHOWN]
     lost_phrases = pd.DataFrame({
-        "phrase": [corpus.detokenize(real.phrases[i], sentence_start=False) for i in lost],
+        "phrase": [corpus.phrase_text(real.phrases[i]) for i in lost],
         "real_count": real.phrase_counts[lost].astype(np.int64),
         "lost_in": alive_since[lost],
     })
