@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -136,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
+
+    # the cache warmer computes between the presses (it waits only for a quiet half second) and
+    # would share the GIL with the reruns measured: both servers run without it
+    os.environ.setdefault("COLLAPSE_WARM_CACHE", "0")
 
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
         trivial_script = Path(tmp) / "trivial_app.py"
