@@ -11,6 +11,7 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -171,10 +172,12 @@ class Scenario:
         return d
 
     def to_json(self) -> str:
-        """Every knob as JSON: the scenario's key in the shared caches (made once: a page asks several times)."""
-        if "_json" not in self.__dict__:
-            object.__setattr__(self, "_json", json.dumps(self.to_dict(), indent=2))  # frozen: not a knob
-        return self.__dict__["_json"]
+        """Every knob as JSON: the scenario's key in the shared caches."""
+        return self._json
+
+    @cached_property
+    def _json(self) -> str:  # made once: a page asks several times a rerun (not a field: not a knob)
+        return json.dumps(self.to_dict(), indent=2)
 
     @classmethod
     def from_json(cls, text: str) -> "Scenario":

@@ -8,7 +8,6 @@ import streamlit as st
 from plotly.basedatatypes import BaseFigure
 from streamlit.errors import StreamlitPageNotFoundError
 
-from ..charts.style import on_screen
 from ..export import file_stem
 from ..scenario import Scenario
 from .cache import results_file
@@ -172,17 +171,6 @@ def generation_shown(figure, name: str) -> int | None:
         help="The chart's Play button animates these generations; here the arrow keys step through them.")
 
 
-def screen_layout(figure):
-    """:func:`on_screen`'s copy of a cached figure (title under the toolbar, legend at the foot), made once.
-
-    Cached figures are shared by every session and never changed: their
-    screen layout is the same for all, kept on the figure and read-only too.
-    """
-    if "_on_screen" not in figure.__dict__:
-        figure._on_screen = on_screen(figure)
-    return figure._on_screen
-
-
 def show_chart(figure, caption: str, name: str, scenario: Scenario) -> None:
     """A chart, its caption and, for a chart with a player, a generation slider.
 
@@ -192,7 +180,7 @@ def show_chart(figure, caption: str, name: str, scenario: Scenario) -> None:
     and full screen.
     """
     page_style()
-    figure = screen_layout(figure)
+    figure = figure.screen_copy  # title under the toolbar, legend at the foot
     if presenting():  # bigger type for a projector
         figure = figure.copy()
         figure.update_layout(font_size=PRESENTATION_FONT, title_font_size=PRESENTATION_FONT + 4,

@@ -16,6 +16,7 @@ anchored at the chart's foot; a file (``collapse.export``) lays out its own.
 from __future__ import annotations
 
 import copy
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -144,6 +145,11 @@ class Figure:
         twin.layout, twin.frames, twin._columns = layout, self.frames, self._columns
         twin.description = self.description
         return twin
+
+    @cached_property
+    def screen_copy(self) -> "Figure":
+        """:func:`on_screen`'s copy, made once: a cached figure is shared by every session and never changed."""
+        return on_screen(self)
 
     @property
     def title(self) -> str:

@@ -159,11 +159,14 @@ class Corpus:
 
     def phrase_text(self, ids) -> str:
         """A phrase of the real text, readable mid-sentence: detokenised once per corpus (~1 ms each with nltk)."""
-        texts = self.__dict__.setdefault("_phrase_texts", {})  # frozen: a memo, not a field
         key = tuple(int(i) for i in ids)
-        if key not in texts:
-            texts[key] = self.detokenize(key, sentence_start=False)
-        return texts[key]
+        if key not in self._phrase_texts:
+            self._phrase_texts[key] = self.detokenize(key, sentence_start=False)
+        return self._phrase_texts[key]
+
+    @functools.cached_property
+    def _phrase_texts(self) -> dict[tuple, str]:  # a memo, not a field
+        return {}
 
 
 def tokenize_sentences(text: str) -> list[list[str]]:
