@@ -25,8 +25,8 @@ PAGE_DEFAULTS = {
     "Chatbot": dict(world="sherlock", model="ngram", generations=12, sample_size=5_000, document_length=50,
                     replicates=3),
     "Shapes": dict(world="mixture_2d", model="gaussian_mixture", sample_size=50, generations=20, replicates=1),
-    "Digits": dict(world="digits", model="gaussian_mixture", n_components=20, bandwidth=1.0, sample_size=300,
-                   generations=10, replicates=1),
+    "Digits": dict(world="digits", model="gaussian_mixture", n_components=14, bandwidth=1.0, sample_size=300,
+                   generations=8, replicates=1),
 }
 
 

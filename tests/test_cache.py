@@ -105,3 +105,28 @@ def test_the_compare_charts_are_made_once_for_the_same_runs(monkeypatch):
     assert cache.compare_charts(dict(runs)) is first  # the same labelled scenarios: the same charts
     assert cache.compare_charts({"a": base, "b": base.replace(mode="accumulate")}) is not first
     assert len(cache.RUNS) == 2
+
+
+def test_a_progress_bar_is_updated_a_few_times_a_second_not_at_every_generation(monkeypatch):
+    """Each update is a message sent while the run holds the lock: a 0.6 s run of 60 steps sends about two."""
+    updates = []
+
+    class Bar:
+        def progress(self, value, text=""):
+            updates.append(value)
+
+        def empty(self):
+            pass
+
+    def slow_run(scenario, data_key="", data=None, progress=None):
+        for step in range(60):
+            time.sleep(0.01)
+            progress((step + 1) / 60)
+        return "run", {}
+
+    monkeypatch.setattr(cache.st, "progress", lambda *args, **kwargs: Bar())
+    monkeypatch.setattr(cache, "run_and_charts", slow_run)
+    scenario = page_default("Digits").replace(seed=123_456)  # not computed yet: the bar is shown
+    assert cache.with_progress(scenario) == ("run", {})
+    assert 1 <= len(updates) <= 4, updates  # 60 without the interval
+    assert updates == sorted(updates) and updates[-1] < 1.0

@@ -112,10 +112,12 @@ def test_models_must_fit_sampled_worlds():
 def test_digits_at_the_page_defaults_look_like_digits_at_generation_one_then_fade():
     """Generation 1 is read as digits about as surely as real ones (within 5 points), then the fade shows.
 
-    The page's model: a 20-bell-curve mixture with full covariances over a
-    30-dimensional PCA code, fitted on 300 images. (With 10 bell curves each
-    one spans two or three digit classes and its samples blur between them:
-    generation 1 already looked like noise, 7 points below the real digits.)
+    The page's model: a 14-bell-curve mixture with full covariances over a
+    30-dimensional PCA code, fitted on 300 images, 8 generations. (With 10 bell
+    curves each one spans two or three digit classes and its samples blur
+    between them: generation 1 already looked like noise, 7 points below the
+    real digits. 20 read as well at generation 1 but fade more slowly and cost
+    half as much again: a fit's cost is scikit-learn's loop over components.)
     """
     from collapse.presets import page_default
 

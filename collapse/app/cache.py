@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import pickle
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
@@ -137,14 +138,25 @@ def compare_charts(runs: dict[str, Scenario]) -> dict[str, tuple]:
     return CHARTS.get(("compare", *((label, s.to_json()) for label, s in runs.items())), compute)
 
 
+#: Seconds between two updates of a progress bar (a run at a page's defaults takes less: no update).
+PROGRESS_INTERVAL = 0.25
+
+
 def with_progress(scenario: Scenario, data_key: str = "", data=None) -> tuple[Run, dict]:
     """:func:`run_and_charts` with a progress bar while a slow run (clusters, digits) computes."""
     if (scenario.to_json(), data_key) in RUNS or not scenario.is_sampled:
         return run_and_charts(scenario, data_key, data)
     bar = st.progress(0.0, text="Simulating…")
+    shown = [time.monotonic()]
+
+    def progress(done: float) -> None:
+        # each update is a message the server sends while the run holds the lock: a few a second is enough
+        if time.monotonic() - shown[0] >= PROGRESS_INTERVAL:
+            bar.progress(min(done, 1.0), text="Simulating…")
+            shown[0] = time.monotonic()
+
     try:
-        return run_and_charts(scenario, data_key, data,
-                              lambda done: bar.progress(min(done, 1.0), text="Simulating…"))
+        return run_and_charts(scenario, data_key, data, progress)
     finally:
         bar.empty()
 
