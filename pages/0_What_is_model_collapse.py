@@ -12,6 +12,7 @@ import streamlit as st
 from collapse import app
 from collapse.app import prose, tour
 
+app.start_view()
 problems = tour.arrive()
 st.title("What is model collapse?")
 st.markdown(prose.text("tour", "intro"))

@@ -181,3 +181,18 @@ def test_screenshot_of_the_default_dashboard(page, base):
     data = SCREENSHOT.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 50_000, len(data)
+
+
+MARGINS = """() => Array.from(document.querySelectorAll('[data-testid="stPlotlyChart"] .js-plotly-plot')).map(g => ({
+    title: g.layout.title.text, asked: g.layout.margin, drawn: g._fullLayout._size}))"""
+
+
+def test_the_dashboard_charts_are_drawn_at_the_margins_they_start_with(page, base):
+    """Margins that grow mean a second drawing of the chart (half the browser's work of a knob change)."""
+    open_dashboard(page, base)
+    charts = page.evaluate(MARGINS)
+    assert len(charts) == 4
+    for chart in charts:
+        asked, drawn = chart["asked"], chart["drawn"]
+        assert (round(drawn["l"]), round(drawn["b"])) == (asked["l"], asked["b"]), chart
+        assert asked["l"] > 10 and asked["b"] > 10  # the axis titles and legend have their room from the start

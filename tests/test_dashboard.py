@@ -139,3 +139,11 @@ def test_replicates_are_clamped_to_the_budget_with_a_note():
     assert not at.exception
     assert at.session_state["replicates"] == 500  # 10^6 rows / 2000 generations
     assert any("Replicates lowered to 500" in i.value for i in at.info)
+
+
+def test_the_style_rules_are_sent_once_a_run_not_once_a_chart():
+    at = open_page()
+    styles = [e for e in at.get("html") if "stCaptionContainer" in e.proto.body]
+    assert len(styles) == 1  # five before: each chart sent them again
+    at.slider(key="synthetic_fraction").set_value(0.5).run()
+    assert len([e for e in at.get("html") if "stCaptionContainer" in e.proto.body]) == 1

@@ -245,3 +245,9 @@ def test_knobs_shared_with_the_dashboard_never_leak_between_them():
     at.switch_page("pages/0_What_is_model_collapse.py").run()
     assert_fine(at)
     assert at.select_slider(key="generations").value == 100
+
+
+def test_the_tour_sends_the_lab_style_rules_once():
+    """The tour draws charts without knobs in the sidebar: it still starts with the style (captions at AA contrast)."""
+    at = open_page()
+    assert len([e for e in at.get("html") if "stCaptionContainer" in e.proto.body]) == 1

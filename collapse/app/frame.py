@@ -107,8 +107,7 @@ def page_style() -> None:
     """The lab's style rules: captions at WCAG AA contrast; when presenting, no knobs and large type.
 
     Style only, so Streamlit draws no element for it. :func:`start_view`
-    calls it, and so does :func:`show_chart` for pages that call neither
-    (the tour): the same rules twice change nothing.
+    calls it, once a run: every page starts with it.
     """
     rules = f"""[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {{
             color: {CAPTION_COLOUR}; opacity: 1;
@@ -179,7 +178,6 @@ def show_chart(figure, caption: str, name: str, scenario: Scenario) -> None:
     modebar holds download (a 2x PNG named after the chart and scenario)
     and full screen.
     """
-    page_style()
     figure = figure.screen_copy  # title under the toolbar, legend at the foot
     if presenting():  # bigger type for a projector
         figure = figure.copy()

@@ -284,7 +284,56 @@ def on_screen(fig: Figure) -> Figure:
     if legend.get("orientation") == "h":
         legend.update(xref="container", yref="container", x=0, xanchor="left", y=0, yanchor="bottom")
         legend.setdefault("font", {}).setdefault("size", 13)
+    _expected_margins(twin)
     return twin
+
+
+#: Pixels the margins grow by, measured in Chromium at a desktop column's width (~600 px): a y-axis
+#: title with its tick labels, an x-axis title with its, a legend's first row, each further row, its title.
+MARGIN_PUSH = {"y_title": 57, "x_title": 45, "legend_row": 40, "next_row": 20, "legend_title": 21}
+#: Width (px) of a tick label's character (14 px type): a y axis's labels push its title left.
+TICK_CHARACTER = 8
+
+
+def _longest_tick_label(axis: dict) -> int:
+    """Characters of an axis's longest tick label where the figure fixes them (given ticks, a log range), else 3."""
+    if "tickvals" in axis:
+        form = axis.get("tickformat", "")
+        return max(len(format(v, form[:-1] + "f" if form.endswith("f") else "g")) for v in axis["tickvals"])
+    if axis.get("type") == "log" and "range" in axis and axis.get("exponentformat") == "none":
+        low, high = axis["range"]
+        return max(len(f"{10.0 ** k:g}") for k in range(int(np.ceil(low)), int(np.floor(high)) + 1))
+    return 3
+
+
+#: Width (px) of a legend row at that column width, and of an entry: its symbol, then ~7 px a character.
+LEGEND_ROW, LEGEND_ENTRY, LEGEND_CHARACTER = 640, 40, 7
+
+
+def _expected_margins(fig: Figure) -> None:
+    """Start the margins at what the axis titles and legend will push them to.
+
+    Streamlit draws a changed chart anew (``Plotly.newPlot``) on every rerun.
+    Drawn from margins of 10 px, Plotly measures the tick labels and legend,
+    grows the margins and draws everything again: half the browser's work of
+    a knob change. Starting at the usual sizes skips that second drawing;
+    margins still grow where more is needed (longer tick labels, a phone's
+    legend of more rows).
+    """
+    layout = fig.layout
+    margin = layout.setdefault("margin", {})
+    y_axis = layout.get("yaxis", {})
+    if (y_axis.get("title") or {}).get("text"):
+        margin["l"] = max(margin.get("l", 0), MARGIN_PUSH["y_title"],
+                          MARGIN_PUSH["y_title"] - 24 + TICK_CHARACTER * _longest_tick_label(y_axis))
+    bottom = MARGIN_PUSH["x_title"] if (layout.get("xaxis", {}).get("title") or {}).get("text") else 0
+    entries = [trace["name"] for trace in fig.data if trace.get("showlegend", True) and trace.get("name")]
+    legend = layout.get("legend", {})
+    if entries and legend.get("orientation") == "h" and layout.get("showlegend") is not False:
+        width = sum(LEGEND_ENTRY + LEGEND_CHARACTER * len(name) for name in entries)
+        bottom += MARGIN_PUSH["legend_row"] + (MARGIN_PUSH["next_row"] if width > LEGEND_ROW else 0)
+        bottom += MARGIN_PUSH["legend_title"] if (legend.get("title") or {}).get("text") else 0
+    margin["b"] = max(margin.get("b", 0), bottom)
 
 
 def _layout(fig: Figure, title_text: str, y_title: str, key: str, **extra) -> Figure:
