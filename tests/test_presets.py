@@ -1,5 +1,6 @@
 """Every preset opens its page with no warning and shows what it promises."""
 
+import gc
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -57,3 +58,14 @@ def test_the_warmer_holds_every_page_default_every_preset_and_each_pages_other_f
     assert set(expected) <= set(wanted)
     first = wanted[: len(PAGE_DEFAULTS) + 2]  # most wanted first: what a page opens on, in each family
     assert {s.family for s in first if s.data_source == "web"} == {"gaussian", "vocabulary", "text"}
+
+
+def test_the_first_visitors_run_leaves_what_it_imported_out_of_the_collectors_full_passes(monkeypatch):
+    """Modules and constants live as long as the server: frozen once (gc.freeze), after the first run only."""
+    frozen = []
+    monkeypatch.setattr(warm, "_frozen", False)
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(1))
+    for _ in range(3):
+        with warm.visitor():
+            pass
+    assert frozen == [1]
