@@ -289,21 +289,23 @@ def on_screen(fig: Figure) -> Figure:
 
 
 #: Pixels the margins grow by, measured in Chromium at a desktop column's width (~600 px): a y-axis
-#: title with its tick labels, an x-axis title with its, a legend's first row, each further row, its title.
-MARGIN_PUSH = {"y_title": 57, "x_title": 45, "legend_row": 40, "next_row": 20, "legend_title": 21}
+#: title and its gaps (its tick labels add :data:`TICK_CHARACTER` a character), an x-axis title with its
+#: tick labels, a legend's first row, each further row, its title.
+MARGIN_PUSH = {"y_title": 33, "x_title": 45, "legend_row": 40, "next_row": 20, "legend_title": 21}
 #: Width (px) of a tick label's character (14 px type): a y axis's labels push its title left.
 TICK_CHARACTER = 8
 
 
 def _longest_tick_label(axis: dict) -> int:
-    """Characters of an axis's longest tick label where the figure fixes them (given ticks, a log range), else 3."""
+    """Characters of an axis's longest tick label where the figure fixes them (given ticks, a log range); 3 at least."""
+    labels = ["100"]
     if "tickvals" in axis:
         form = axis.get("tickformat", "")
-        return max(len(format(v, form[:-1] + "f" if form.endswith("f") else "g")) for v in axis["tickvals"])
-    if axis.get("type") == "log" and "range" in axis and axis.get("exponentformat") == "none":
+        labels += [format(v, form[:-1] + "f" if form.endswith("f") else "g") for v in axis["tickvals"]]
+    elif axis.get("type") == "log" and "range" in axis and axis.get("exponentformat") == "none":
         low, high = axis["range"]
-        return max(len(f"{10.0 ** k:g}") for k in range(int(np.ceil(low)), int(np.floor(high)) + 1))
-    return 3
+        labels += [f"{10.0 ** k:g}" for k in range(int(np.ceil(low)), int(np.floor(high)) + 1)]
+    return max(map(len, labels))
 
 
 #: Width (px) of a legend row at that column width, and of an entry: its symbol, then ~7 px a character.
@@ -324,8 +326,7 @@ def _expected_margins(fig: Figure) -> None:
     margin = layout.setdefault("margin", {})
     y_axis = layout.get("yaxis", {})
     if (y_axis.get("title") or {}).get("text"):
-        margin["l"] = max(margin.get("l", 0), MARGIN_PUSH["y_title"],
-                          MARGIN_PUSH["y_title"] - 24 + TICK_CHARACTER * _longest_tick_label(y_axis))
+        margin["l"] = max(margin.get("l", 0), MARGIN_PUSH["y_title"] + TICK_CHARACTER * _longest_tick_label(y_axis))
     bottom = MARGIN_PUSH["x_title"] if (layout.get("xaxis", {}).get("title") or {}).get("text") else 0
     entries = [trace["name"] for trace in fig.data if trace.get("showlegend", True) and trace.get("name")]
     legend = layout.get("legend", {})
