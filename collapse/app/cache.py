@@ -129,10 +129,9 @@ def run_and_charts(scenario: Scenario, data_key: str = "", data=None, progress=N
 
 def compare_charts(runs: dict[str, Scenario]) -> dict[str, tuple]:
     """The compare page's charts of these labelled scenarios, one per compared metric, shared across sessions."""
-    results = {label: (scenario, simulated(scenario).results) for label, scenario in runs.items()}
-
-    def compute():
-        with COMPUTING:
+    def compute():  # the runs only when the charts are missing (they may outlive the runs in the cache)
+        results = {label: (scenario, simulated(scenario).results) for label, scenario in runs.items()}
+        with COMPUTING:  # after simulated(), which takes the lock itself
             return {metric: compare_chart(results, metric) for metric in COMPARED}
 
     return CHARTS.get(("compare", *((label, s.to_json()) for label, s in runs.items())), compute)
@@ -147,13 +146,14 @@ def with_progress(scenario: Scenario, data_key: str = "", data=None) -> tuple[Ru
     if (scenario.to_json(), data_key) in RUNS or not scenario.is_sampled:
         return run_and_charts(scenario, data_key, data)
     bar = st.progress(0.0, text="Simulating…")
-    shown = [time.monotonic()]
+    shown = time.monotonic()
 
     def progress(done: float) -> None:
         # each update is a message the server sends while the run holds the lock: a few a second is enough
-        if time.monotonic() - shown[0] >= PROGRESS_INTERVAL:
+        nonlocal shown
+        if time.monotonic() - shown >= PROGRESS_INTERVAL:
             bar.progress(min(done, 1.0), text="Simulating…")
-            shown[0] = time.monotonic()
+            shown = time.monotonic()
 
     try:
         return run_and_charts(scenario, data_key, data, progress)
